@@ -1,0 +1,78 @@
+# rempart - build, test, demo, bench.
+#
+#   make            build build/rempart
+#   make demo       install missing packages, build, run a real backup/restore demo
+#   make test       install missing packages, build, run every test
+#   make bench      benchmarks against restic and borg (long; not part of test)
+#
+# Variants: make BUILD=build-asan SAN=address,undefined  (used by the tests)
+
+CC      ?= cc
+BUILD   ?= build
+SAN     ?=
+OPT     ?= -O2
+PKGS    := libzstd libsodium libcrypto libcurl libmicrohttpd libarchive
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS  ?= $(OPT) -g
+ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc
+LDLIBS  := $(PKG_LIBS) -lm -pthread
+ifneq ($(SAN),)
+ALL_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+LIB_DIRS := util format store scan engine server
+LIB_SRC  := $(foreach d,$(LIB_DIRS),$(wildcard src/$(d)/*.c))
+CLI_SRC  := $(wildcard src/cli/*.c)
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all demo test unit bench deps clean fuzz check-deps
+all: $(BUILD)/rempart
+
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/librempart.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/rempart: $(CLI_OBJ) $(BUILD)/librempart.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/librempart.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librempart.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-unused-function $(LDFLAGS) -o $@ $< $(BUILD)/librempart.a $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+
+deps:
+	@scripts/install-deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@tests/run.sh
+
+bench: deps all
+	@bench/run.sh
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined,fuzzer-no-link $(BUILD)/../build-fuzz/librempart.a >/dev/null
+	@mkdir -p build-fuzz/bin
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+	  clang $(filter-out -Werror,$(ALL_CFLAGS)) -fsanitize=address,undefined,fuzzer -o build-fuzz/bin/$$n $$f build-fuzz/librempart.a $(LDLIBS) || exit 1; done
+
+clean:
+	rm -rf build build-* 
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

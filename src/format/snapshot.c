@@ -1,0 +1,226 @@
+/* snapshot.c - snapshot body codec. */
+#include "snapshot.h"
+
+#include "../util/hex.h"
+#include "../util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void rp_time_format(char buf[40], int64_t s, uint32_t ns)
+{
+	time_t t = (time_t)s;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char date[24];
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, 40, "%.19s.%09uZ", date, ns % 1000000000u);
+}
+
+static void put_strs(rp_jw *w, const char *key, char **v, size_t n)
+{
+	rp_jw_key(w, key);
+	rp_jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++)
+		rp_jw_str(w, v[i]);
+	rp_jw_arr_end(w);
+}
+
+static void put_stats(rp_jw *w, const rp_snapshot_stats *st)
+{
+	rp_jw_key(w, "stats");
+	rp_jw_obj_begin(w);
+	rp_jw_key(w, "files"), rp_jw_uint(w, st->files);
+	rp_jw_key(w, "dirs"), rp_jw_uint(w, st->dirs);
+	rp_jw_key(w, "others"), rp_jw_uint(w, st->others);
+	rp_jw_key(w, "bytes"), rp_jw_uint(w, st->bytes);
+	rp_jw_key(w, "files_new"), rp_jw_uint(w, st->files_new);
+	rp_jw_key(w, "files_changed"), rp_jw_uint(w, st->files_changed);
+	rp_jw_key(w, "files_unchanged"), rp_jw_uint(w, st->files_unchanged);
+	rp_jw_key(w, "bytes_read"), rp_jw_uint(w, st->bytes_read);
+	rp_jw_key(w, "blobs_added"), rp_jw_uint(w, st->blobs_added);
+	rp_jw_key(w, "bytes_added"), rp_jw_uint(w, st->bytes_added);
+	rp_jw_key(w, "bytes_stored"), rp_jw_uint(w, st->bytes_stored);
+	rp_jw_key(w, "errors"), rp_jw_uint(w, st->errors);
+	rp_jw_key(w, "seconds"), rp_jw_double(w, st->seconds);
+	rp_jw_obj_end(w);
+}
+
+int rp_snapshot_encode(const rp_snapshot *s, rp_buf *out, rp_err *e)
+{
+	char t[40], hex[65];
+	rp_jw w;
+	rp_jw_init(&w, out, 1);
+	rp_jw_obj_begin(&w);
+	rp_jw_key(&w, "version"), rp_jw_int(&w, RP_SNAPSHOT_VERSION);
+	rp_time_format(t, s->time_s, s->time_ns);
+	rp_jw_key(&w, "time"), rp_jw_str(&w, t);
+	rp_jw_key(&w, "time_s"), rp_jw_int(&w, s->time_s);
+	rp_jw_key(&w, "time_ns"), rp_jw_uint(&w, s->time_ns);
+	rp_jw_key(&w, "host"), rp_jw_str(&w, s->host ? s->host : "");
+	rp_jw_key(&w, "username"), rp_jw_str(&w, s->username ? s->username : "");
+	put_strs(&w, "paths", s->paths, s->n_paths);
+	put_strs(&w, "tags", s->tags, s->n_tags);
+	rp_hex_encode(hex, s->tree.b, 32);
+	rp_jw_key(&w, "tree"), rp_jw_str(&w, hex);
+	if (s->has_parent) {
+		rp_hex_encode(hex, s->parent.b, 32);
+		rp_jw_key(&w, "parent"), rp_jw_str(&w, hex);
+	}
+	if (s->verdict)
+		rp_jw_key(&w, "verdict"), rp_jw_str(&w, s->verdict);
+	put_stats(&w, &s->stats);
+	if (s->scan_json)
+		rp_jw_key(&w, "scan"), rp_jw_raw(&w, s->scan_json, strlen(s->scan_json));
+	if (s->pii_json)
+		rp_jw_key(&w, "pii"), rp_jw_raw(&w, s->pii_json, strlen(s->pii_json));
+	rp_jw_obj_end(&w);
+	return rp_jw_status(&w) ? rp_err_set(e, RP_ENOMEM, "out of memory") : 0;
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+static int get_strs(const rp_json *j, const char *key, char ***out, size_t *n)
+{
+	const rp_json *a = rp_json_get(j, key);
+	*out = NULL;
+	*n = 0;
+	if (!a)
+		return 0;
+	if (a->type != RP_JSON_ARR)
+		return -1;
+	*out = calloc(a->count ? a->count : 1, sizeof **out);
+	if (!*out)
+		return -1;
+	for (const rp_json *c = a->child; c; c = c->next) {
+		if (c->type != RP_JSON_STR || !((*out)[*n] = dup_n(c->str, c->str_len)))
+			return -1;
+		(*n)++;
+	}
+	return 0;
+}
+
+static char *dump_json(const rp_json *j)
+{
+	rp_buf b = {0};
+	rp_jw w;
+	rp_jw_init(&w, &b, 0);
+	rp_json_write(&w, j);
+	if (rp_jw_status(&w) || rp_buf_cstr(&b)) {
+		rp_buf_free(&b);
+		return NULL;
+	}
+	return (char *)b.data;
+}
+
+static uint64_t get_u64(const rp_json *j, const char *k)
+{
+	int64_t v = 0;
+	rp_json_get_int(j, k, &v);
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+static void get_stats(const rp_json *j, rp_snapshot_stats *st)
+{
+	const rp_json *o = rp_json_get(j, "stats");
+	if (!o)
+		return;
+	st->files = get_u64(o, "files");
+	st->dirs = get_u64(o, "dirs");
+	st->others = get_u64(o, "others");
+	st->bytes = get_u64(o, "bytes");
+	st->files_new = get_u64(o, "files_new");
+	st->files_changed = get_u64(o, "files_changed");
+	st->files_unchanged = get_u64(o, "files_unchanged");
+	st->bytes_read = get_u64(o, "bytes_read");
+	st->blobs_added = get_u64(o, "blobs_added");
+	st->bytes_added = get_u64(o, "bytes_added");
+	st->bytes_stored = get_u64(o, "bytes_stored");
+	st->errors = get_u64(o, "errors");
+	const rp_json *sec = rp_json_get(o, "seconds");
+	if (sec && sec->type == RP_JSON_NUM)
+		st->seconds = sec->num;
+}
+
+int rp_snapshot_decode(const uint8_t *p, size_t n, rp_snapshot *s, rp_err *e)
+{
+	rp_json *j = NULL;
+	int64_t v, ts, tns = 0;
+	const char *str;
+	size_t len;
+	memset(s, 0, sizeof *s);
+	if (rp_json_parse((const char *)p, n, &j, e))
+		return rp_err_set(e, RP_ECORRUPT, "snapshot is not valid JSON");
+	int rc = RP_ECORRUPT;
+	if (rp_json_get_int(j, "version", &v) || v < 1) {
+		rp_err_set(e, rc, "snapshot has no version");
+		goto done;
+	}
+	if (v > RP_SNAPSHOT_VERSION) {
+		rc = rp_err_set(e, RP_EVERSION, "snapshot version %lld is newer than this program", (long long)v);
+		goto done;
+	}
+	if (rp_json_get_int(j, "time_s", &ts) || rp_json_get_str(j, "tree", &str, &len) ||
+	    rp_hex_decode(s->tree.b, 32, str, len)) {
+		rp_err_set(e, rc, "snapshot lacks its time or tree");
+		goto done;
+	}
+	rp_json_get_int(j, "time_ns", &tns);
+	s->time_s = ts;
+	s->time_ns = (uint32_t)(tns < 0 || tns > 999999999 ? 0 : tns);
+	if (!rp_json_get_str(j, "parent", &str, &len)) {
+		if (rp_hex_decode(s->parent.b, 32, str, len)) {
+			rp_err_set(e, rc, "snapshot has a bad parent id");
+			goto done;
+		}
+		s->has_parent = 1;
+	}
+	if ((!rp_json_get_str(j, "host", &str, &len) && !(s->host = dup_n(str, len))) ||
+	    (!rp_json_get_str(j, "username", &str, &len) && !(s->username = dup_n(str, len))) ||
+	    (!rp_json_get_str(j, "verdict", &str, &len) && !(s->verdict = dup_n(str, len))) ||
+	    get_strs(j, "paths", &s->paths, &s->n_paths) || get_strs(j, "tags", &s->tags, &s->n_tags)) {
+		rp_err_set(e, rc, "snapshot has malformed fields");
+		goto done;
+	}
+	const rp_json *scan = rp_json_get(j, "scan"), *pii = rp_json_get(j, "pii");
+	if ((scan && !(s->scan_json = dump_json(scan))) || (pii && !(s->pii_json = dump_json(pii)))) {
+		rc = rp_err_set(e, RP_ENOMEM, "out of memory");
+		goto done;
+	}
+	get_stats(j, &s->stats);
+	rc = 0;
+done:
+	if (rc)
+		rp_snapshot_clear(s);
+	rp_json_free(j);
+	return rc;
+}
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void rp_snapshot_clear(rp_snapshot *s)
+{
+	free(s->host);
+	free(s->username);
+	free(s->verdict);
+	free(s->scan_json);
+	free(s->pii_json);
+	free_strs(s->paths, s->n_paths);
+	free_strs(s->tags, s->n_tags);
+	memset(s, 0, sizeof *s);
+}
