@@ -60,3 +60,27 @@ int cmd_cat(rp_cli *cli, int argc, char **argv);
 int cmd_serve(rp_cli *cli, int argc, char **argv);
 
 #endif
+
+/* ---- shared by the commands (common.c) ---- */
+#include "engine/index.h"
+#include "engine/lock.h"
+#include "engine/repo.h"
+
+enum { RP_OPEN_NOLOCK = 0, RP_OPEN_SHARED = 1, RP_OPEN_EXCLUSIVE = 2 };
+
+typedef struct rp_session {
+	rp_repo *repo;
+	rp_lock *lock;
+	rp_index *idx; /* loaded when asked */
+} rp_session;
+
+/* Opens and unlocks the repository, takes a lock of the given kind
+ * (unless --no-lock) and loads the index when want_index. */
+int rp_session_open(rp_cli *cli, rp_session *s, int lock, int want_index, rp_err *e);
+void rp_session_close(rp_session *s);
+int cmd_unlock(rp_cli *cli, int argc, char **argv);
+int cmd_version(rp_cli *cli, int argc, char **argv);
+/* Prints a line to stderr unless --quiet. */
+void rp_cli_note(const rp_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Parses "1M", "512K", "16MiB" style sizes; -1 when invalid. */
+long long rp_cli_parse_size(const char *s);

@@ -1,0 +1,342 @@
+/* backup_file.c - backup workers: read, chunk, hash, deduplicate and
+ * pack the content of one file at a time. */
+#include "backup_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_BYTES (1u << 20)
+#define READ_ATTEMPTS 3
+
+typedef struct prevset {
+	uint64_t *keys; /* id prefixes; 0 marks an empty slot */
+	size_t cap;
+} prevset;
+
+typedef struct bk_worker {
+	bk *b;
+	rp_hasher *hasher;
+	rp_blob_codec *codec;
+	rp_packer *packer;
+	uint8_t *buf;
+	size_t buf_cap;
+	prevset prev;
+	rp_err err;
+} bk_worker;
+
+static uint64_t id_key64(const rp_id *id)
+{
+	uint64_t k = rp_load_u64le(id->b);
+	return k ? k : 1;
+}
+
+/* Fills the set with the previous version's chunk ids. */
+static int prevset_load(prevset *s, const rp_buf *content)
+{
+	size_t n = content->len / RP_CONTENT_ITEM_BYTES, cap = 16;
+	while (cap < n * 2)
+		cap *= 2;
+	if (cap > s->cap) {
+		uint64_t *k = realloc(s->keys, cap * sizeof *k);
+		if (!k)
+			return RP_ENOMEM;
+		s->keys = k;
+		s->cap = cap;
+	}
+	memset(s->keys, 0, s->cap * sizeof *s->keys);
+	for (size_t i = 0; i < n; i++) {
+		rp_id id;
+		memcpy(id.b, content->data + i * RP_CONTENT_ITEM_BYTES, RP_ID_BYTES);
+		uint64_t k = id_key64(&id);
+		size_t j = k & (s->cap - 1);
+		while (s->keys[j] && s->keys[j] != k)
+			j = (j + 1) & (s->cap - 1);
+		s->keys[j] = k;
+	}
+	return 0;
+}
+
+static int prevset_has(const prevset *s, const rp_id *id)
+{
+	if (!s->cap)
+		return 0;
+	uint64_t k = id_key64(id);
+	size_t j = k & (s->cap - 1);
+	while (s->keys[j]) {
+		if (s->keys[j] == k)
+			return 1;
+		j = (j + 1) & (s->cap - 1);
+	}
+	return 0;
+}
+
+/* Stores one chunk (unless the repository has it) and records it. */
+static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
+{
+	bk *b = w->b;
+	rp_id id;
+	if (rp_id_compute(b->repo->idkey, w->hasher, p, n, &id))
+		return rp_err_set(&w->err, RP_EIO, "hashing failed");
+	ev->fp = (ev->fp ^ id_key64(&id)) * 0x100000001b3ull;
+	ev->chunks_total++;
+	if (prevset_has(&w->prev, &id))
+		ev->chunks_shared++;
+	int claimed = rp_index_claim(b->idx, &id);
+	if (claimed < 0)
+		return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
+	if (claimed == 0) {
+		uint32_t stored;
+		int rc = rp_packer_add(w->packer, w->codec, RP_BLOB_DATA, &id, p, n, 1, &stored, &w->err);
+		if (rc) {
+			rp_index_unclaim(b->idx, &id);
+			return rc;
+		}
+		__atomic_fetch_add(&b->n_blobs, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&b->n_added, n, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&b->n_stored, stored, __ATOMIC_RELAXED);
+	}
+	__atomic_fetch_add(&b->n_read, n, __ATOMIC_RELAXED);
+	if (rp_content_put(&ev->content, &id, n))
+		return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Reads [start, end) of fd (end == UINT64_MAX: to end of file), chunks it
+ * and stores the chunks.  1 when a read error was warned about. */
+static int read_range(bk_worker *w, bk_ev *ev, int fd, uint64_t start, uint64_t end, uint64_t *got)
+{
+	const rp_chunker *ch = &w->b->repo->chunker;
+	size_t have = 0;
+	uint64_t off = start;
+	int eof = 0;
+	*got = 0;
+	while (!eof || have) {
+		while (!eof && have < w->buf_cap) {
+			size_t want = w->buf_cap - have;
+			if (end != UINT64_MAX && end - off < want)
+				want = (size_t)(end - off);
+			if (want == 0) {
+				eof = 1;
+				break;
+			}
+			ssize_t k = pread(fd, w->buf + have, want, (off_t)off);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				bk_warn(w->b, "%s: read error at offset %llu: %s (file skipped)", (char *)ev->path.data,
+					(unsigned long long)off, strerror(errno));
+				return 1;
+			}
+			if (k == 0) {
+				eof = 1;
+				break;
+			}
+			have += (size_t)k;
+			off += (uint64_t)k;
+			*got += (uint64_t)k;
+		}
+		size_t pos = 0;
+		while (have - pos >= ch->max_bytes || (eof && pos < have)) {
+			size_t cut = rp_chunker_cut(ch, w->buf + pos, have - pos);
+			int rc = emit_chunk(w, ev, w->buf + pos, cut);
+			if (rc)
+				return rc;
+			pos += cut;
+		}
+		if (pos) {
+			memmove(w->buf, w->buf + pos, have - pos);
+			have -= pos;
+		}
+		if (__atomic_load_n(&w->b->abort, __ATOMIC_RELAXED))
+			return RP_EINTR;
+	}
+	return 0;
+}
+
+/* Reads the whole file, following holes in sparse files. */
+static int read_content(bk_worker *w, bk_ev *ev, int fd, const struct stat *st)
+{
+	uint64_t got;
+	int sparse = st->st_size > 0 && (uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size;
+	if (!sparse)
+		return read_range(w, ev, fd, 0, UINT64_MAX, &got);
+	uint64_t size = (uint64_t)st->st_size, pos = 0;
+	while (pos < size) {
+		off_t data = lseek(fd, (off_t)pos, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			data = (off_t)size;
+		else if (data < 0)
+			return read_range(w, ev, fd, pos, UINT64_MAX, &got); /* no SEEK_DATA: read it all */
+		if ((uint64_t)data > pos) {
+			if (rp_content_put_hole(&ev->content, (uint64_t)data - pos))
+				return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
+			pos = (uint64_t)data;
+		}
+		if (pos >= size)
+			break;
+		off_t hole = lseek(fd, (off_t)pos, SEEK_HOLE);
+		uint64_t hend = hole < 0 ? size : (uint64_t)hole;
+		if (hend > size)
+			hend = size;
+		int rc = read_range(w, ev, fd, pos, hend, &got);
+		if (rc)
+			return rc;
+		if (got < hend - pos) /* shrank meanwhile: the stat check will see it */
+			return 0;
+		pos = hend;
+	}
+	return 0;
+}
+
+static int same_version(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static int open_for_read(const char *path)
+{
+	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	int fd = rp_open_long(path, flags | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = rp_open_long(path, flags);
+	return fd;
+}
+
+/* Produces ev's content.  0: done (or skipped with a warning), <0 fatal. */
+static int process_file(bk_worker *w, bk_ev *ev)
+{
+	const char *path = (const char *)ev->path.data;
+	int fd = open_for_read(path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			bk_warn(w->b, "%s: file vanished before it could be read (skipped)", path);
+		else
+			bk_warn(w->b, "%s: cannot open: %s (skipped)", path, strerror(errno));
+		ev->skip = 1;
+		return 0;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	int rc = 0;
+	if (ev->has_prev && prevset_load(&w->prev, &ev->prev_content)) {
+		rc = rp_err_set(&w->err, RP_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!ev->has_prev && w->prev.cap)
+		memset(w->prev.keys, 0, w->prev.cap * sizeof *w->prev.keys);
+	for (int attempt = 1;; attempt++) {
+		struct stat before, after;
+		if (fstat(fd, &before)) {
+			bk_warn(w->b, "%s: cannot stat: %s (skipped)", path, strerror(errno));
+			ev->skip = 1;
+			goto done;
+		}
+		if (!S_ISREG(before.st_mode)) {
+			bk_warn(w->b, "%s: is no longer a regular file (skipped)", path);
+			ev->skip = 1;
+			goto done;
+		}
+		rp_buf_reset(&ev->content);
+		ev->fp = 0xcbf29ce484222325ull;
+		ev->chunks_total = ev->chunks_shared = 0;
+		rc = read_content(w, ev, fd, &before);
+		if (rc == 1) {
+			ev->skip = 1;
+			rc = 0;
+			goto done;
+		}
+		if (rc)
+			goto done;
+		if (fstat(fd, &after)) {
+			bk_warn(w->b, "%s: cannot stat: %s (skipped)", path, strerror(errno));
+			ev->skip = 1;
+			goto done;
+		}
+		if (same_version(&before, &after)) {
+			ev->st = after;
+			break;
+		}
+		if (attempt == READ_ATTEMPTS) {
+			ev->st = after;
+			ev->flags |= RP_NODE_F_CHANGED;
+			bk_warn(w->b, "%s: changed while being read %d times; stored as last read (may mix versions)",
+				path, READ_ATTEMPTS);
+			break;
+		}
+	}
+done:
+	close(fd);
+	return rc;
+}
+
+static int worker_setup(bk_worker *w, rp_err *e)
+{
+	bk *b = w->b;
+	int rc;
+	if ((rc = rp_hasher_new(&w->hasher, e)) || (rc = rp_blob_codec_new(&w->codec, b->repo->cfg.zstd_level, e)) ||
+	    (rc = rp_packer_new(&w->packer, b->repo, rp_idxwriter_pack_done, b->iw, e)))
+		return rc;
+	w->buf_cap = b->repo->chunker.max_bytes + READ_BYTES;
+	if (!(w->buf = malloc(w->buf_cap)))
+		return rp_err_set(e, RP_ENOMEM, "out of memory");
+	return 0;
+}
+
+static void worker_teardown(bk_worker *w)
+{
+	rp_packer_free(w->packer);
+	rp_blob_codec_free(w->codec);
+	rp_hasher_free(w->hasher);
+	free(w->buf);
+	free(w->prev.keys);
+}
+
+/* Next job, or NULL when the walk is over and the queue empty. */
+static bk_ev *take_job(bk *b)
+{
+	bk_ev *ev = NULL;
+	pthread_mutex_lock(&b->mu);
+	while (b->job_head == b->job_tail && !b->walk_done)
+		pthread_cond_wait(&b->job_ready, &b->mu);
+	if (b->job_head != b->job_tail) {
+		uint64_t n = b->jobs[b->job_tail % BK_RING_SLOTS];
+		b->job_tail++;
+		ev = &b->ring[n % BK_RING_SLOTS];
+		ev->job = JOB_RUNNING;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return ev;
+}
+
+static void finish_job(bk *b, bk_ev *ev)
+{
+	pthread_mutex_lock(&b->mu);
+	ev->job = JOB_DONE;
+	pthread_cond_broadcast(&b->ev_ready);
+	pthread_mutex_unlock(&b->mu);
+}
+
+void *bk_worker_main(void *arg)
+{
+	bk_worker w = {.b = arg};
+	bk *b = w.b;
+	int rc = worker_setup(&w, &w.err);
+	bk_ev *ev;
+	while ((ev = take_job(b))) {
+		if (!rc && !__atomic_load_n(&b->abort, __ATOMIC_RELAXED))
+			rc = process_file(&w, ev);
+		if (rc) {
+			ev->skip = 1;
+			bk_fail(b, rc, &w.err);
+		}
+		finish_job(b, ev);
+	}
+	if (!rc && !__atomic_load_n(&b->abort, __ATOMIC_RELAXED) && (rc = rp_packer_flush(w.packer, w.codec, &w.err)))
+		bk_fail(b, rc, &w.err);
+	worker_teardown(&w);
+	return NULL;
+}
