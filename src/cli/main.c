@@ -21,6 +21,9 @@ static const command commands[] = {
 	{"snapshots", cmd_snapshots, "list snapshots"},
 	{"ls", cmd_ls, "list the files of a snapshot"},
 	{"restore", cmd_restore, "restore a snapshot into a folder"},
+	{"check", cmd_check, "verify the repository (--read-data: every byte)"},
+	{"key", cmd_key, "add, list, remove keys, change a password"},
+	{"cat", cmd_cat, "print a repository object (debugging)"},
 	{"unlock", cmd_unlock, "remove stale locks"},
 	{"version", cmd_version, "print the version"},
 };
