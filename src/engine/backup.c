@@ -747,6 +747,11 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	pthread_cond_init(&b.slot_free, NULL);
 	pthread_cond_init(&b.job_ready, NULL);
 	pthread_cond_init(&b.ev_ready, NULL);
+	const char *stall = getenv("REMPART_DEBUG_STALL_OPEN");
+	if (stall && strchr(stall, ':')) {
+		snprintf(b.stall_text, sizeof b.stall_text, "%.*s", (int)(strchr(stall, ':') - stall), stall);
+		b.stall_ms = (unsigned)atoi(strchr(stall, ':') + 1);
+	}
 	if (o->n_paths == 0) {
 		rc = rp_err_set(e, RP_EINVAL, "nothing to back up: give at least one path");
 		goto done;

@@ -211,6 +211,8 @@ static int open_for_read(const char *path)
 static int process_file(bk_worker *w, bk_ev *ev)
 {
 	const char *path = (const char *)ev->path.data;
+	if (w->b->stall_ms && strstr(path, w->b->stall_text))
+		usleep(w->b->stall_ms * 1000u);
 	int fd = open_for_read(path);
 	if (fd < 0) {
 		if (errno == ENOENT)

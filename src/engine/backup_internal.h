@@ -93,6 +93,12 @@ typedef struct bk {
 	uint64_t next_link_group;
 	dev_t root_dev;
 
+	/* REMPART_DEBUG_STALL_OPEN="TEXT:MS": workers wait MS before opening
+	 * files whose path contains TEXT (lets tests remove or change a file
+	 * at a known moment) */
+	char stall_text[256];
+	unsigned stall_ms;
+
 	/* assembler only */
 	rp_fcache_writer *cache_out;
 
