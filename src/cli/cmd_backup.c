@@ -79,6 +79,16 @@ static void on_warn(void *ctx, const char *msg)
 	fprintf(stderr, "warning: %s\n", msg);
 }
 
+static void on_file(void *ctx, const char *status, const char *path)
+{
+	bctx *b = ctx;
+	if (b->line_shown) {
+		fprintf(stderr, "\r\033[K");
+		b->line_shown = 0;
+	}
+	printf("%-8s %s\n", status, path);
+}
+
 static void on_progress(void *ctx, const rp_backup_progress *p)
 {
 	bctx *b = ctx;
@@ -223,6 +233,7 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 	o.n_tags = tags.n;
 	o.host = host;
 	o.warn = on_warn;
+	o.file = cli->verbose && !cli->json ? on_file : NULL;
 	o.progress = cli->progress ? on_progress : NULL;
 	o.ctx = &bc;
 	rc = rp_backup_run(s.repo, s.idx, &o, &res, &e);

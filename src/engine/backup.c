@@ -320,7 +320,7 @@ static int list_dir(bk *b, int fd, const char *path, char ***names, size_t *n)
 		bk_warn(b, "%s: listing failed: %s (entries may be missing)", path, strerror(errno));
 	}
 	closedir(d);
-	if (!rc)
+	if (!rc && *n)
 		qsort(*names, *n, sizeof **names, cmp_names);
 	return rc;
 }
@@ -559,7 +559,8 @@ static int walk_all(bk *b, char **roots, size_t n)
 /* Sorts roots in walk order and drops duplicates and nested paths. */
 static void roots_prepare(char **roots, size_t *n)
 {
-	qsort(roots, *n, sizeof *roots, root_cmp);
+	if (*n)
+		qsort(roots, *n, sizeof *roots, root_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < *n; i++) {
 		if (k > 0) {

@@ -45,6 +45,8 @@ typedef struct rp_backup_opts {
 	uint64_t parent_bytes;
 	void (*progress)(void *ctx, const rp_backup_progress *p);
 	void (*warn)(void *ctx, const char *msg);
+	/* every new or changed file (status "new" or "changed"), when set */
+	void (*file)(void *ctx, const char *status, const char *path);
 	void *ctx;
 } rp_backup_opts;
 

@@ -189,12 +189,18 @@ static void count_file(bk *b, const bk_ev *ev)
 {
 	__atomic_fetch_add(&b->n_files, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&b->n_bytes, (uint64_t)ev->st.st_size, __ATOMIC_RELAXED);
-	if (!ev->has_prev)
+	const char *status = NULL;
+	if (!ev->has_prev) {
 		__atomic_fetch_add(&b->n_new, 1, __ATOMIC_RELAXED);
-	else if (ev->reused || ev->fp == ev->prev_fp)
+		status = "new";
+	} else if (ev->reused || ev->fp == ev->prev_fp) {
 		__atomic_fetch_add(&b->n_unchanged, 1, __ATOMIC_RELAXED);
-	else
+	} else {
 		__atomic_fetch_add(&b->n_changed, 1, __ATOMIC_RELAXED);
+		status = "changed";
+	}
+	if (status && b->o->file)
+		b->o->file(b->o->ctx, status, (const char *)ev->path.data);
 }
 
 static int add_node(asm_state *a, bk_ev *ev)

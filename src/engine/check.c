@@ -155,6 +155,8 @@ static int pack_cmp(const void *x, const void *y)
 static pack_file *find_pack(ck *c, const rp_id *id)
 {
 	pack_file key = {.id = *id};
+	if (!c->n_packs)
+		return NULL;
 	return bsearch(&key, c->packs, c->n_packs, sizeof *c->packs, pack_cmp);
 }
 
@@ -340,7 +342,8 @@ static int read_trailer(dw *w, const pack_file *p, const char *hex, const char *
 		ck_error(c, "pack %s: trailer: %s", hex, e.msg);
 		return -1;
 	}
-	qsort(*ents, *n, sizeof **ents, entry_cmp);
+	if (*n)
+		qsort(*ents, *n, sizeof **ents, entry_cmp);
 	return 0;
 }
 
@@ -515,7 +518,8 @@ int rp_check_run(rp_repo *r, const rp_check_opts *o, rp_check_result *res, rp_er
 			 damaged_idx);
 	if ((rc = rp_store_list(r->store, "data", collect_pack, &c, e)))
 		goto done;
-	qsort(c.packs, c.n_packs, sizeof *c.packs, pack_cmp);
+	if (c.n_packs)
+		qsort(c.packs, c.n_packs, sizeof *c.packs, pack_cmp);
 	res->packs = c.n_packs;
 	rp_index_foreach(c.idx, check_blob_loc, &c);
 	check_packs_exist(&c);

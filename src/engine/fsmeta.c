@@ -160,7 +160,8 @@ static int xattrs_read(const xsrc *src, rp_buf *out, rp_err *e)
 	count = 0;
 	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(list + i) + 1)
 		names[count++] = list + i;
-	qsort(names, count, sizeof *names, name_cmp_qsort);
+	if (count)
+		qsort(names, count, sizeof *names, name_cmp_qsort);
 	rp_buf val = {0};
 	for (size_t k = 0; k < count && !rc; k++) {
 		ssize_t vn = x_get(src, names[k], NULL, 0);

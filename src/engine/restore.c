@@ -414,7 +414,8 @@ static int flush_batch(rs *s, rp_err *e)
 		rc = rp_err_set(e, RP_ENOMEM, "out of memory");
 		goto done;
 	}
-	qsort(s->items, s->n_items, sizeof *s->items, item_cmp);
+	if (s->n_items)
+		qsort(s->items, s->n_items, sizeof *s->items, item_cmp);
 	if ((rc = plan_reads(s) ? rp_err_set(e, RP_ENOMEM, "out of memory") : 0))
 		goto done;
 	s->next_read = 0;

@@ -49,7 +49,8 @@ int rp_snaps_load(rp_repo *r, rp_snap_list *out, rp_err *e)
 		memcpy(out->v[out->n].id, ids[i], 65);
 		out->n++;
 	}
-	qsort(out->v, out->n, sizeof *out->v, by_time);
+	if (out->n)
+		qsort(out->v, out->n, sizeof *out->v, by_time);
 done:
 	if (rc)
 		rp_snaps_free(out);

@@ -97,15 +97,24 @@ def describe(entries, args):
     # content last: reading may change access times
     for rel, (full, st) in sorted(entries.items()):
         if stat.S_ISREG(st.st_mode):
+            segs = None
             if st.st_blocks * 512 < st.st_size:
-                out[rel]["data_segments"] = holes(full, st.st_size)
+                segs = holes(full, st.st_size)
+                out[rel]["data_segments"] = segs
             h = hashlib.sha256()
             with open(full, "rb") as f:
-                while True:
-                    b = f.read(1 << 20)
-                    if not b:
-                        break
-                    h.update(b)
+                # a sparse file: holes read as zeros, so hashing the data
+                # segments (whose positions are compared too) is enough
+                for start, end in segs if segs is not None else [(0, None)]:
+                    f.seek(start)
+                    left = None if end is None else end - start
+                    while left is None or left > 0:
+                        b = f.read(1 << 20 if left is None else min(1 << 20, left))
+                        if not b:
+                            break
+                        h.update(b)
+                        if left is not None:
+                            left -= len(b)
             out[rel]["sha256"] = h.hexdigest()
     return out
 
