@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #define DEFAULT_WORKERS_PER_CPU 4
+#define DATA_QUEUE_BYTES (8u << 20)
+#define CHUNK_QUEUE_BYTES (8u << 20)
+#define TREE_QUEUE_BYTES (4u << 20)
 #define MAX_WORKERS 32
 
 double bk_now(void)
@@ -616,6 +619,11 @@ static void bk_cleanup(bk *b)
 			rp_buf_free(&ev->target);
 			rp_buf_free(&ev->content);
 			rp_buf_free(&ev->prev_content);
+			while (ev->segs) {
+				bk_idseg *n = ev->segs->next;
+				free(ev->segs);
+				ev->segs = n;
+			}
 		}
 	}
 	free(b->ring);
@@ -629,6 +637,8 @@ static void bk_cleanup(bk *b)
 	rp_idnames_free(b->names);
 	rp_fcache_close(b->prev);
 	rp_fcache_abort(b->cache_out);
+	rp_packq_free(b->dataq);
+	rp_packq_free(b->treeq);
 	rp_idxwriter_free(b->iw);
 	pthread_mutex_destroy(&b->mu);
 	pthread_mutex_destroy(&b->warn_mu);
@@ -741,6 +751,7 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	b.repo = r;
 	b.idx = idx;
 	b.o = o;
+	b.chunk_bytes_max = CHUNK_QUEUE_BYTES;
 	b.t0 = bk_now();
 	pthread_mutex_init(&b.mu, NULL);
 	pthread_mutex_init(&b.warn_mu, NULL);
@@ -777,7 +788,9 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 		n_roots++;
 	}
 	roots_prepare(roots, &n_roots);
-	if ((rc = rp_idxwriter_new(&b.iw, r, idx, e)) || (rc = open_caches(&b, roots, n_roots, e)))
+	if ((rc = rp_idxwriter_new(&b.iw, r, idx, e)) || (rc = open_caches(&b, roots, n_roots, e)) ||
+	    (rc = rp_packq_new(&b.dataq, r, DATA_QUEUE_BYTES, rp_idxwriter_pack_done, b.iw, e)) ||
+	    (rc = rp_packq_new(&b.treeq, r, TREE_QUEUE_BYTES, rp_idxwriter_pack_done, b.iw, e)))
 		goto done;
 	for (; started < n_workers; started++)
 		if (pthread_create(&workers[started], NULL, bk_worker_main, &b)) {
@@ -812,6 +825,8 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 		goto done;
 	}
 	if (!asm_started)
+		goto done;
+	if ((rc = rp_packq_flush(b.dataq, e)) || (rc = rp_packq_flush(b.treeq, e)))
 		goto done;
 	if ((rc = rp_idxwriter_flush(b.iw, e)))
 		goto done;

@@ -20,7 +20,6 @@ typedef struct bk_worker {
 	bk *b;
 	rp_hasher *hasher;
 	rp_blob_codec *codec;
-	rp_packer *packer;
 	uint8_t *buf;
 	size_t buf_cap;
 	prevset prev;
@@ -73,34 +72,183 @@ static int prevset_has(const prevset *s, const rp_id *id)
 	return 0;
 }
 
-/* Stores one chunk (unless the repository has it) and records it. */
-static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
+/* Hashes, deduplicates, seals and queues one chunk; fills its slot. */
+static int process_chunk(bk_worker *w, bk_chunk *c)
 {
 	bk *b = w->b;
 	rp_id id;
-	if (rp_id_compute(b->repo->idkey, w->hasher, p, n, &id))
+	if (rp_id_compute(b->repo->idkey, w->hasher, c->data, c->len, &id))
 		return rp_err_set(&w->err, RP_EIO, "hashing failed");
-	ev->fp = (ev->fp ^ id_key64(&id)) * 0x100000001b3ull;
-	ev->chunks_total++;
-	if (prevset_has(&w->prev, &id))
-		ev->chunks_shared++;
+	memcpy(c->slot, id.b, RP_ID_BYTES);
 	int claimed = rp_index_claim(b->idx, &id);
 	if (claimed < 0)
 		return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
 	if (claimed == 0) {
-		uint32_t stored;
-		int rc = rp_packer_add(w->packer, w->codec, RP_BLOB_DATA, &id, p, n, 1, &stored, &w->err);
+		const uint8_t *sealed;
+		size_t slen;
+		uint8_t flags;
+		int rc = rp_blob_seal(w->codec, b->repo->cfg.aead, rp_packq_key(b->dataq), RP_BLOB_DATA, &id, c->data,
+				      c->len, 1, &sealed, &slen, &flags, &w->err);
+		if (!rc)
+			rc = rp_packq_add(b->dataq, RP_BLOB_DATA, &id, flags, c->len, sealed, slen, &w->err);
 		if (rc) {
 			rp_index_unclaim(b->idx, &id);
 			return rc;
 		}
 		__atomic_fetch_add(&b->n_blobs, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&b->n_added, n, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&b->n_stored, stored, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&b->n_added, c->len, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&b->n_stored, slen, __ATOMIC_RELAXED);
 	}
-	__atomic_fetch_add(&b->n_read, n, __ATOMIC_RELAXED);
-	if (rp_content_put(&ev->content, &id, n))
+	return 0;
+}
+
+/* Takes the oldest queued chunk (caller holds b->mu). */
+static bk_chunk *pop_chunk(bk *b)
+{
+	bk_chunk *c = b->chunk_head;
+	if (c) {
+		b->chunk_head = c->next;
+		if (!b->chunk_head)
+			b->chunk_tail = NULL;
+	}
+	return c;
+}
+
+/* Processes c (b->mu not held) and accounts for it. */
+static void run_chunk(bk_worker *w, bk_chunk *c)
+{
+	bk *b = w->b;
+	if (!__atomic_load_n(&b->abort, __ATOMIC_RELAXED)) {
+		rp_err_clear(&w->err);
+		int rc = process_chunk(w, c);
+		if (rc)
+			bk_fail(b, rc, &w->err);
+	}
+	pthread_mutex_lock(&b->mu);
+	c->ev->pending--;
+	b->chunk_bytes -= c->len;
+	pthread_cond_broadcast(&b->job_ready);
+	pthread_mutex_unlock(&b->mu);
+	free(c);
+}
+
+/* The slot for the next content item of ev (segments never move). */
+static uint8_t *next_slot(bk_ev *ev)
+{
+	uint32_t i = ev->chunks_total;
+	bk_idseg **tail = &ev->segs;
+	uint32_t k = i / BK_IDSEG_ITEMS;
+	for (uint32_t j = 0; j < k; j++)
+		tail = &(*tail)->next;
+	if (!*tail && !(*tail = calloc(1, sizeof **tail)))
+		return NULL;
+	ev->chunks_total++;
+	return (*tail)->items[i % BK_IDSEG_ITEMS];
+}
+
+/* Cuts one chunk off the file and hands it to whichever worker is free. */
+static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
+{
+	bk *b = w->b;
+	uint8_t *slot = next_slot(ev);
+	bk_chunk *c = slot ? malloc(sizeof *c + n) : NULL;
+	if (!c)
 		return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
+	rp_store_u64le(slot + RP_ID_BYTES, n);
+	c->next = NULL;
+	c->ev = ev;
+	c->slot = slot;
+	c->len = (uint32_t)n;
+	memcpy(c->data, p, n);
+	__atomic_fetch_add(&b->n_read, n, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&b->mu);
+	/* a full queue: help empty it rather than wait */
+	while (b->chunk_bytes && b->chunk_bytes + n > b->chunk_bytes_max && !b->abort) {
+		bk_chunk *other = pop_chunk(b);
+		if (other) {
+			pthread_mutex_unlock(&b->mu);
+			run_chunk(w, other);
+			pthread_mutex_lock(&b->mu);
+		} else {
+			pthread_cond_wait(&b->job_ready, &b->mu);
+		}
+	}
+	if (b->chunk_tail)
+		b->chunk_tail->next = c;
+	else
+		b->chunk_head = c;
+	b->chunk_tail = c;
+	b->chunk_bytes += n;
+	ev->pending++;
+	pthread_cond_signal(&b->job_ready);
+	pthread_mutex_unlock(&b->mu);
+	return 0;
+}
+
+/* Waits until every chunk of ev is processed, processing chunks meanwhile. */
+static void wait_chunks(bk_worker *w, bk_ev *ev)
+{
+	bk *b = w->b;
+	pthread_mutex_lock(&b->mu);
+	while (ev->pending) {
+		bk_chunk *other = pop_chunk(b);
+		if (other) {
+			pthread_mutex_unlock(&b->mu);
+			run_chunk(w, other);
+			pthread_mutex_lock(&b->mu);
+		} else {
+			pthread_cond_wait(&b->job_ready, &b->mu);
+		}
+	}
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Builds the content list, fingerprint and overlap with the previous
+ * version from the processed slots. */
+static int finish_content(bk_worker *w, bk_ev *ev)
+{
+	rp_buf_reset(&ev->content);
+	ev->fp = 0xcbf29ce484222325ull;
+	ev->chunks_shared = 0;
+	uint32_t left = ev->chunks_total;
+	for (bk_idseg *sg = ev->segs; sg && left; sg = sg->next) {
+		uint32_t k = left < BK_IDSEG_ITEMS ? left : BK_IDSEG_ITEMS;
+		for (uint32_t i = 0; i < k; i++) {
+			const uint8_t *item = sg->items[i];
+			rp_id id;
+			memcpy(id.b, item, RP_ID_BYTES);
+			static const uint8_t zero[RP_ID_BYTES];
+			if (memcmp(item, zero, RP_ID_BYTES)) { /* not a hole */
+				ev->fp = (ev->fp ^ id_key64(&id)) * 0x100000001b3ull;
+				if (prevset_has(&w->prev, &id))
+					ev->chunks_shared++;
+			}
+			if (rp_buf_put(&ev->content, item, RP_CONTENT_ITEM_BYTES))
+				return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
+		}
+		left -= k;
+	}
+	return 0;
+}
+
+static void free_segs(bk_ev *ev)
+{
+	while (ev->segs) {
+		bk_idseg *n = ev->segs->next;
+		free(ev->segs);
+		ev->segs = n;
+	}
+	ev->chunks_total = 0;
+}
+
+/* A hole: recorded in order like a chunk, with an all-zero id. */
+static int emit_hole(bk_worker *w, bk_ev *ev, uint64_t len)
+{
+	uint8_t *slot = next_slot(ev);
+	if (!slot)
+		return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
+	memset(slot, 0, RP_ID_BYTES);
+	rp_store_u64le(slot + RP_ID_BYTES, len);
 	return 0;
 }
 
@@ -171,8 +319,9 @@ static int read_content(bk_worker *w, bk_ev *ev, int fd, const struct stat *st)
 		else if (data < 0)
 			return read_range(w, ev, fd, pos, UINT64_MAX, &got); /* no SEEK_DATA: read it all */
 		if ((uint64_t)data > pos) {
-			if (rp_content_put_hole(&ev->content, (uint64_t)data - pos))
-				return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
+			int rc = emit_hole(w, ev, (uint64_t)data - pos);
+			if (rc)
+				return rc;
 			pos = (uint64_t)data;
 		}
 		if (pos >= size)
@@ -242,10 +391,11 @@ static int process_file(bk_worker *w, bk_ev *ev)
 			ev->skip = 1;
 			goto done;
 		}
-		rp_buf_reset(&ev->content);
-		ev->fp = 0xcbf29ce484222325ull;
-		ev->chunks_total = ev->chunks_shared = 0;
+		free_segs(ev);
 		rc = read_content(w, ev, fd, &before);
+		wait_chunks(w, ev);
+		if (!rc && (rc = finish_content(w, ev)))
+			goto done;
 		if (rc == 1) {
 			ev->skip = 1;
 			rc = 0;
@@ -271,6 +421,8 @@ static int process_file(bk_worker *w, bk_ev *ev)
 		}
 	}
 done:
+	wait_chunks(w, ev);
+	free_segs(ev);
 	close(fd);
 	return rc;
 }
@@ -279,8 +431,7 @@ static int worker_setup(bk_worker *w, rp_err *e)
 {
 	bk *b = w->b;
 	int rc;
-	if ((rc = rp_hasher_new(&w->hasher, e)) || (rc = rp_blob_codec_new(&w->codec, b->repo->cfg.zstd_level, e)) ||
-	    (rc = rp_packer_new(&w->packer, b->repo, rp_idxwriter_pack_done, b->iw, e)))
+	if ((rc = rp_hasher_new(&w->hasher, e)) || (rc = rp_blob_codec_new(&w->codec, b->repo->cfg.zstd_level, e)))
 		return rc;
 	w->buf_cap = b->repo->chunker.max_bytes + READ_BYTES;
 	if (!(w->buf = malloc(w->buf_cap)))
@@ -290,25 +441,38 @@ static int worker_setup(bk_worker *w, rp_err *e)
 
 static void worker_teardown(bk_worker *w)
 {
-	rp_packer_free(w->packer);
 	rp_blob_codec_free(w->codec);
 	rp_hasher_free(w->hasher);
 	free(w->buf);
 	free(w->prev.keys);
 }
 
-/* Next job, or NULL when the walk is over and the queue empty. */
-static bk_ev *take_job(bk *b)
+/* Next file to read, or NULL when nothing more can come.  Queued chunks
+ * are processed first: they finish files others are waiting for. */
+static bk_ev *take_job(bk_worker *w)
 {
+	bk *b = w->b;
 	bk_ev *ev = NULL;
 	pthread_mutex_lock(&b->mu);
-	while (b->job_head == b->job_tail && !b->walk_done)
+	for (;;) {
+		bk_chunk *c = pop_chunk(b);
+		if (c) {
+			pthread_mutex_unlock(&b->mu);
+			run_chunk(w, c);
+			pthread_mutex_lock(&b->mu);
+			continue;
+		}
+		if (b->job_head != b->job_tail) {
+			uint64_t n = b->jobs[b->job_tail % BK_RING_SLOTS];
+			b->job_tail++;
+			ev = &b->ring[n % BK_RING_SLOTS];
+			ev->job = JOB_RUNNING;
+			b->reading++;
+			break;
+		}
+		if (b->walk_done && !b->reading)
+			break;
 		pthread_cond_wait(&b->job_ready, &b->mu);
-	if (b->job_head != b->job_tail) {
-		uint64_t n = b->jobs[b->job_tail % BK_RING_SLOTS];
-		b->job_tail++;
-		ev = &b->ring[n % BK_RING_SLOTS];
-		ev->job = JOB_RUNNING;
 	}
 	pthread_mutex_unlock(&b->mu);
 	return ev;
@@ -318,7 +482,9 @@ static void finish_job(bk *b, bk_ev *ev)
 {
 	pthread_mutex_lock(&b->mu);
 	ev->job = JOB_DONE;
+	b->reading--;
 	pthread_cond_broadcast(&b->ev_ready);
+	pthread_cond_broadcast(&b->job_ready);
 	pthread_mutex_unlock(&b->mu);
 }
 
@@ -328,7 +494,7 @@ void *bk_worker_main(void *arg)
 	bk *b = w.b;
 	int rc = worker_setup(&w, &w.err);
 	bk_ev *ev;
-	while ((ev = take_job(b))) {
+	while ((ev = take_job(&w))) {
 		if (!rc && !__atomic_load_n(&b->abort, __ATOMIC_RELAXED))
 			rc = process_file(&w, ev);
 		if (rc) {
@@ -337,8 +503,6 @@ void *bk_worker_main(void *arg)
 		}
 		finish_job(b, ev);
 	}
-	if (!rc && !__atomic_load_n(&b->abort, __ATOMIC_RELAXED) && (rc = rp_packer_flush(w.packer, w.codec, &w.err)))
-		bk_fail(b, rc, &w.err);
 	worker_teardown(&w);
 	return NULL;
 }

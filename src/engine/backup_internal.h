@@ -7,7 +7,7 @@
 #include "fcache.h"
 #include "fsmeta.h"
 #include "idxwriter.h"
-#include "packer.h"
+#include "packq.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -19,6 +19,8 @@
 
 enum { EV_ENTER = 1, EV_LEAVE, EV_NODE, EV_DELETED };
 enum { JOB_NONE = 0, JOB_PENDING, JOB_RUNNING, JOB_DONE };
+
+typedef struct bk_idseg bk_idseg;
 
 /* One entry of the walk.  Slots are reused round the ring; their buffers
  * keep their capacity, so steady state allocates nothing. */
@@ -49,7 +51,28 @@ typedef struct bk_ev {
 	size_t scan_len;
 	uint64_t fp;
 	uint32_t chunks_total, chunks_shared;
+	/* chunks handed to other workers and not processed yet (under chunk_mu) */
+	uint32_t pending;
+	bk_idseg *segs;
 } bk_ev;
+
+/* Chunk ids of a file being read, filled in by whichever worker
+ * processes each chunk: fixed-size segments, so they never move. */
+#define BK_IDSEG_ITEMS 1024
+struct bk_idseg {
+	struct bk_idseg *next;
+	uint8_t items[BK_IDSEG_ITEMS][RP_CONTENT_ITEM_BYTES];
+};
+
+/* A chunk cut from a file, waiting for a worker to hash, deduplicate,
+ * compress, seal and queue it. */
+typedef struct bk_chunk {
+	struct bk_chunk *next;
+	struct bk_ev *ev;
+	uint8_t *slot; /* where its content item goes */
+	uint32_t len;
+	uint8_t data[];
+} bk_chunk;
 
 typedef struct bk_link {
 	uint64_t dev, ino;
@@ -66,6 +89,8 @@ typedef struct bk {
 	rp_repo *repo;
 	rp_index *idx;
 	rp_idxwriter *iw;
+	rp_packq *dataq; /* data blobs, sealed by workers, packed by its thread */
+	rp_packq *treeq; /* tree blobs, in packs of their own */
 	const rp_backup_opts *o;
 
 	pthread_mutex_t mu;
@@ -81,6 +106,11 @@ typedef struct bk {
 	int fatal_rc;
 	rp_err fatal;
 	pthread_mutex_t warn_mu;
+
+	/* chunks cut by readers, processed by any worker (under mu) */
+	bk_chunk *chunk_head, *chunk_tail;
+	size_t chunk_bytes, chunk_bytes_max;
+	int reading; /* files being read right now */
 
 	/* walker only */
 	rp_idnames *names;

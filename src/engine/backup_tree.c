@@ -25,7 +25,6 @@ typedef struct asm_state {
 	size_t depth, cap;
 	rp_hasher *hasher;
 	rp_blob_codec *codec;
-	rp_packer *packer;
 	rp_err err;
 	double last_progress;
 } asm_state;
@@ -40,15 +39,20 @@ static int store_tree(asm_state *a, const rp_buf *tree, rp_id *id)
 		return rp_err_set(&a->err, RP_ENOMEM, "out of memory");
 	if (claimed)
 		return 0;
-	uint32_t stored;
-	int rc = rp_packer_add(a->packer, a->codec, RP_BLOB_TREE, id, tree->data, tree->len, 1, &stored, &a->err);
+	const uint8_t *sealed;
+	size_t slen;
+	uint8_t flags;
+	int rc = rp_blob_seal(a->codec, b->repo->cfg.aead, rp_packq_key(b->treeq), RP_BLOB_TREE, id, tree->data, tree->len,
+			      1, &sealed, &slen, &flags, &a->err);
+	if (!rc)
+		rc = rp_packq_add(b->treeq, RP_BLOB_TREE, id, flags, (uint32_t)tree->len, sealed, slen, &a->err);
 	if (rc) {
 		rp_index_unclaim(b->idx, id);
 		return rc;
 	}
 	__atomic_fetch_add(&b->n_blobs, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&b->n_added, tree->len, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&b->n_stored, stored, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&b->n_stored, slen, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -287,7 +291,7 @@ static int assemble(asm_state *a, rp_id *root)
 	bk *b = a->b;
 	int rc;
 	if ((rc = rp_hasher_new(&a->hasher, &a->err)) || (rc = rp_blob_codec_new(&a->codec, b->repo->cfg.zstd_level, &a->err)) ||
-	    (rc = rp_packer_new(&a->packer, b->repo, rp_idxwriter_pack_done, b->iw, &a->err)) || (rc = push_dir(a, NULL)))
+	    (rc = push_dir(a, NULL)))
 		return rc;
 	bk_ev *ev;
 	while ((ev = next_ready(b))) {
@@ -310,9 +314,8 @@ static int assemble(asm_state *a, rp_id *root)
 		return rp_err_set(&a->err, RP_EINVAL, "walk out of balance");
 	if ((rc = store_tree(a, &a->stack[0].tree, root)))
 		return rc;
-	rc = rp_packer_flush(a->packer, a->codec, &a->err);
 	report_progress(a, 1);
-	return rc;
+	return 0;
 }
 
 void *bk_assembler_main(void *arg)
@@ -331,7 +334,6 @@ void *bk_assembler_main(void *arg)
 		rp_buf_free(&a.stack[i].parts);
 	}
 	free(a.stack);
-	rp_packer_free(a.packer);
 	rp_blob_codec_free(a.codec);
 	rp_hasher_free(a.hasher);
 	return NULL;

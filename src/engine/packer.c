@@ -15,6 +15,7 @@ struct rp_packer {
 	uint8_t header[RP_PACK_HEADER_BYTES];
 	uint8_t eph[32];
 	uint8_t key[RP_KEY_BYTES];
+	int session; /* eph/key fixed for every pack */
 	uint64_t size;
 	rp_pack_entry *ents;
 	size_t n, cap;
@@ -88,9 +89,16 @@ static int put_bytes(rp_packer *p, const void *b, size_t n, rp_err *e)
 	return 0;
 }
 
+void rp_packer_set_key(rp_packer *p, const uint8_t eph_pk[32], const uint8_t key[RP_KEY_BYTES])
+{
+	memcpy(p->eph, eph_pk, 32);
+	memcpy(p->key, key, RP_KEY_BYTES);
+	p->session = 1;
+}
+
 static int pack_open(rp_packer *p, rp_err *e)
 {
-	int rc = rp_seal_key_new(p->repo->mk.data_pk, p->eph, p->key, e);
+	int rc = p->session ? 0 : rp_seal_key_new(p->repo->mk.data_pk, p->eph, p->key, e);
 	if (rc)
 		return rc;
 	if ((rc = rp_store_writer_open(p->repo->store, &p->w, e)))
@@ -109,6 +117,23 @@ int rp_packer_add(rp_packer *p, rp_blob_codec *c, uint8_t type, const rp_id *id,
 	int rc;
 	if (!p->w && (rc = pack_open(p, e)))
 		return rc;
+	const uint8_t *sealed;
+	size_t slen;
+	uint8_t flags;
+	rc = rp_blob_seal(c, p->repo->cfg.aead, p->key, type, id, data, n, try_compress, &sealed, &slen, &flags, e);
+	if (rc)
+		return rc;
+	if (stored)
+		*stored = (uint32_t)slen;
+	return rp_packer_add_sealed(p, c, type, id, flags, (uint32_t)n, sealed, slen, e);
+}
+
+int rp_packer_add_sealed(rp_packer *p, rp_blob_codec *c, uint8_t type, const rp_id *id, uint8_t flags, uint32_t raw_len,
+			 const uint8_t *sealed, size_t slen, rp_err *e)
+{
+	int rc;
+	if (!p->w && (rc = pack_open(p, e)))
+		return rc;
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 256;
 		rp_pack_entry *x = realloc(p->ents, cap * sizeof *x);
@@ -117,24 +142,16 @@ int rp_packer_add(rp_packer *p, rp_blob_codec *c, uint8_t type, const rp_id *id,
 		p->ents = x;
 		p->cap = cap;
 	}
-	const uint8_t *sealed;
-	size_t slen;
-	uint8_t flags;
-	rc = rp_blob_seal(c, p->repo->cfg.aead, p->key, type, id, data, n, try_compress, &sealed, &slen, &flags, e);
-	if (rc)
-		return rc;
 	rp_pack_entry *en = &p->ents[p->n];
 	en->id = *id;
 	en->type = type;
 	en->flags = flags;
 	en->offset = (uint32_t)p->size;
 	en->sealed_len = (uint32_t)slen;
-	en->raw_len = (uint32_t)n;
+	en->raw_len = raw_len;
 	if ((rc = put_bytes(p, sealed, slen, e)))
 		return rc;
 	p->n++;
-	if (stored)
-		*stored = (uint32_t)slen;
 	if (p->size >= p->repo->cfg.pack_bytes || p->n >= RP_PACK_MAX_BLOBS - 1)
 		return rp_packer_flush(p, c, e);
 	return 0;
@@ -169,7 +186,8 @@ int rp_packer_flush(rp_packer *p, rp_blob_codec *c, rp_err *e)
 		rc = 0; /* identical bytes (same name) are already there */
 	if (!rc && p->done)
 		rc = p->done(p->ctx, &pack, p->eph, p->ents, p->n, p->size, e);
-	rp_wipe(p->key, sizeof p->key);
+	if (!p->session)
+		rp_wipe(p->key, sizeof p->key);
 	p->n = 0;
 	return rc;
 }

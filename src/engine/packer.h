@@ -25,6 +25,14 @@ void rp_packer_free(rp_packer *p);
  * *stored receives the sealed size. */
 int rp_packer_add(rp_packer *p, rp_blob_codec *c, uint8_t type, const rp_id *id, const uint8_t *data, size_t n,
 		  int try_compress, uint32_t *stored, rp_err *e);
+/* Uses a fixed session key for every pack from now on (instead of a new
+ * ephemeral key per pack). */
+void rp_packer_set_key(rp_packer *p, const uint8_t eph_pk[32], const uint8_t key[RP_KEY_BYTES]);
+
+/* Appends a blob already sealed with the session key. */
+int rp_packer_add_sealed(rp_packer *p, rp_blob_codec *c, uint8_t type, const rp_id *id, uint8_t flags, uint32_t raw_len,
+			 const uint8_t *sealed, size_t sealed_len, rp_err *e);
+
 /* Commits the open pack, if any. */
 int rp_packer_flush(rp_packer *p, rp_blob_codec *c, rp_err *e);
 
