@@ -58,6 +58,8 @@ int cmd_check(rp_cli *cli, int argc, char **argv);
 int cmd_key(rp_cli *cli, int argc, char **argv);
 int cmd_cat(rp_cli *cli, int argc, char **argv);
 int cmd_serve(rp_cli *cli, int argc, char **argv);
+int cmd_forget(rp_cli *cli, int argc, char **argv);
+int cmd_prune(rp_cli *cli, int argc, char **argv);
 
 #endif
 
