@@ -122,7 +122,20 @@ int main(int argc, char **argv)
 	cli.progress = !cli.quiet && isatty(STDERR_FILENO) && !cli.json;
 	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		if (argc >= 3) {
-			execlp("man", "man", "rempart", argv[2], (char *)NULL);
+			/* the page beside the binary (build/../docs/man), else the installed one */
+			char exe[4096], page[4200];
+			ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+			if (n > 0) {
+				exe[n] = 0;
+				char *slash = strrchr(exe, '/');
+				if (slash)
+					*slash = 0;
+				snprintf(page, sizeof page, "%s/../docs/man/rempart-%s.1", exe, argv[2]);
+				if (!access(page, R_OK))
+					execlp("man", "man", "-l", page, (char *)NULL);
+			}
+			snprintf(page, sizeof page, "rempart-%s", argv[2]);
+			execlp("man", "man", page, (char *)NULL);
 		}
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? RP_EXIT_USAGE : 0;
