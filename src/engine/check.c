@@ -511,7 +511,7 @@ int rp_check_run(rp_repo *r, const rp_check_opts *o, rp_check_result *res, rp_er
 	}
 	if ((rc = rp_index_new(&c.idx, e)))
 		goto done;
-	if ((rc = rp_index_load(c.idx, r, 0, &damaged_idx, e)))
+	if ((rc = rp_index_load(c.idx, r, RP_INDEX_NO_CACHE, &damaged_idx, e)))
 		goto done;
 	if (damaged_idx)
 		ck_error(&c, "%zu index file(s) cannot be read (damaged); their packs are reported as unreferenced",

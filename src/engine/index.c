@@ -1,27 +1,39 @@
-/* index.c - an open-addressing hash table of blob locations.
+/* index.c - the frozen sorted table, its cache file, and the overlay.
  *
- * Blob ids are HMAC outputs, uniformly distributed, so their first 8
- * bytes serve directly as the hash.  A slot holds the full id and the
- * location (48 bytes).  Pack ids live in a separate table.
+ * Blob ids are HMAC outputs, uniformly distributed: their first 8 bytes,
+ * read big-endian, order them like memcmp does and index a directory of
+ * buckets directly.
  */
 #include "index.h"
 
 #include "format/indexfile.h"
 #include "util/hex.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define EMPTY_PACK UINT32_MAX
 #define MIN_SLOTS 1024u
+#define CACHE_MAGIC "RPIX"
+#define CACHE_VERSION 1
+#define CACHE_HEADER_BYTES 56
+#define RAW_LEN_MASK 0x00ffffffu
 
+/* One blob: the layout of overlay slots and of cache file entries. */
 typedef struct slot {
 	rp_id id;
 	uint32_t pack;
 	uint32_t offset;
 	uint32_t sealed_len;
-	uint32_t raw_len; /* type in bit 31, flags in bits 24..30 */
+	uint32_t raw_meta; /* raw_len in bits 0..23, flags in 24..30, type in 31 */
 } slot;
 
 typedef struct pack_info {
@@ -37,12 +49,24 @@ typedef struct idset {
 
 struct rp_index {
 	pthread_rwlock_t lock;
+	/* frozen, sorted by id */
+	const slot *fz;
+	size_t n_fz;
+	slot *fz_owned;  /* when built in memory */
+	void *map;       /* when mapped from the cache file */
+	size_t map_len;
+	uint64_t *pfx;   /* first 8 bytes of each id, big-endian */
+	uint32_t *dir;   /* bucket b covers pfx[dir[b] .. dir[b+1]) */
+	unsigned shift;  /* bucket = prefix >> shift */
+	/* overlay */
 	slot *slots;
 	size_t cap, n;
+	/* packs */
 	pack_info *packs;
 	size_t n_packs, cap_packs;
-	slot *pack_lookup; /* pack id -> number, same slot layout (pack = number) */
+	slot *pack_lookup;
 	size_t pl_cap;
+	/* claims */
 	pthread_mutex_t claim_mu;
 	idset claims;
 	char (*files)[65];
@@ -52,6 +76,29 @@ struct rp_index {
 static uint64_t id_hash(const rp_id *id)
 {
 	return rp_load_u64le(id->b);
+}
+
+static uint64_t id_key(const uint8_t *id)
+{
+	uint64_t k = 0;
+	for (int i = 0; i < 8; i++)
+		k = k << 8 | id[i];
+	return k;
+}
+
+static uint32_t raw_meta(const rp_pack_entry *en)
+{
+	return (en->raw_len & RAW_LEN_MASK) | (uint32_t)(en->flags & 0x7f) << 24 | (uint32_t)(en->type & 1) << 31;
+}
+
+static void loc_from_slot(const slot *s, rp_blob_loc *loc)
+{
+	loc->pack = s->pack;
+	loc->offset = s->offset;
+	loc->sealed_len = s->sealed_len;
+	loc->raw_len = s->raw_meta & RAW_LEN_MASK;
+	loc->flags = (uint8_t)((s->raw_meta >> 24) & 0x7f);
+	loc->type = (uint8_t)(s->raw_meta >> 31);
 }
 
 int rp_index_new(rp_index **out, rp_err *e)
@@ -69,6 +116,11 @@ void rp_index_free(rp_index *x)
 {
 	if (!x)
 		return;
+	if (x->map)
+		munmap(x->map, x->map_len);
+	free(x->fz_owned);
+	free(x->pfx);
+	free(x->dir);
 	free(x->slots);
 	free(x->packs);
 	free(x->pack_lookup);
@@ -79,6 +131,55 @@ void rp_index_free(rp_index *x)
 	pthread_mutex_destroy(&x->claim_mu);
 	free(x);
 }
+
+/* ---- the frozen table ---- */
+
+static const slot *frozen_find(const rp_index *x, const rp_id *id)
+{
+	if (!x->n_fz)
+		return NULL;
+	uint64_t k = id_key(id->b);
+	size_t b = (size_t)(k >> x->shift);
+	size_t lo = x->dir[b], hi = x->dir[b + 1];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->pfx[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->n_fz && x->pfx[lo] == k; lo++)
+		if (!memcmp(x->fz[lo].id.b, id->b, RP_ID_BYTES))
+			return &x->fz[lo];
+	return NULL;
+}
+
+/* Builds the prefix array and the bucket directory over x->fz. */
+static int frozen_prepare(rp_index *x)
+{
+	unsigned bits = 1;
+	while (bits < 30 && ((size_t)1 << (bits + 2)) < x->n_fz)
+		bits++;
+	size_t nb = (size_t)1 << bits;
+	x->shift = 64 - bits;
+	x->pfx = malloc((x->n_fz ? x->n_fz : 1) * sizeof *x->pfx);
+	x->dir = malloc((nb + 1) * sizeof *x->dir);
+	if (!x->pfx || !x->dir)
+		return RP_ENOMEM;
+	size_t j = 0;
+	for (size_t b = 0; b <= nb; b++) {
+		while (j < x->n_fz && (id_key(x->fz[j].id.b) >> x->shift) < b) {
+			x->pfx[j] = id_key(x->fz[j].id.b);
+			j++;
+		}
+		x->dir[b] = (uint32_t)j;
+	}
+	for (; j < x->n_fz; j++)
+		x->pfx[j] = id_key(x->fz[j].id.b);
+	return 0;
+}
+
+/* ---- the overlay ---- */
 
 static slot *table_find(slot *tab, size_t cap, const rp_id *id)
 {
@@ -103,15 +204,6 @@ static void table_put(slot *tab, size_t cap, const slot *v)
 	tab[i] = *v;
 }
 
-static slot *table_alloc(size_t cap)
-{
-	slot *t = malloc(cap * sizeof *t);
-	if (t)
-		for (size_t i = 0; i < cap; i++)
-			t[i].pack = EMPTY_PACK;
-	return t;
-}
-
 /* Grows *tab so that want entries stay under a 3/4 load. */
 static int table_grow(slot **tab, size_t *cap, size_t want)
 {
@@ -120,9 +212,11 @@ static int table_grow(slot **tab, size_t *cap, size_t want)
 	size_t ncap = *cap ? *cap : MIN_SLOTS;
 	while (want * 4 >= ncap * 3)
 		ncap *= 2;
-	slot *t = table_alloc(ncap);
+	slot *t = malloc(ncap * sizeof *t);
 	if (!t)
 		return RP_ENOMEM;
+	for (size_t i = 0; i < ncap; i++)
+		t[i].pack = EMPTY_PACK;
 	for (size_t i = 0; i < *cap; i++)
 		if ((*tab)[i].pack != EMPTY_PACK)
 			table_put(t, ncap, &(*tab)[i]);
@@ -137,7 +231,7 @@ static int add_pack_locked(rp_index *x, const rp_id *pack, const uint8_t eph[32]
 {
 	slot *s = table_find(x->pack_lookup, x->pl_cap, pack);
 	if (s) {
-		*num = s->pack;
+		*num = s->offset;
 		return 0;
 	}
 	if (x->n_packs >= EMPTY_PACK - 1)
@@ -155,7 +249,7 @@ static int add_pack_locked(rp_index *x, const rp_id *pack, const uint8_t eph[32]
 	pack_info *pi = &x->packs[x->n_packs];
 	pi->id = *pack;
 	memcpy(pi->eph, eph, 32);
-	slot v = {.id = *pack, .pack = (uint32_t)x->n_packs};
+	slot v = {.id = *pack, .pack = 0, .offset = (uint32_t)x->n_packs};
 	table_put(x->pack_lookup, x->pl_cap, &v);
 	*num = (uint32_t)x->n_packs++;
 	return 0;
@@ -163,12 +257,11 @@ static int add_pack_locked(rp_index *x, const rp_id *pack, const uint8_t eph[32]
 
 static int add_blob_locked(rp_index *x, uint32_t pack, const rp_pack_entry *en)
 {
-	if (table_find(x->slots, x->cap, &en->id))
+	if (frozen_find(x, &en->id) || table_find(x->slots, x->cap, &en->id))
 		return 0;
 	if (table_grow(&x->slots, &x->cap, x->n + 1))
 		return RP_ENOMEM;
-	slot v = {en->id, pack, en->offset, en->sealed_len,
-		  (en->raw_len & 0x00ffffffu) | (uint32_t)(en->flags & 0x7f) << 24 | (uint32_t)(en->type & 1) << 31};
+	slot v = {en->id, pack, en->offset, en->sealed_len, raw_meta(en)};
 	table_put(x->slots, x->cap, &v);
 	x->n++;
 	return 0;
@@ -183,7 +276,7 @@ int rp_index_add_pack(rp_index *x, const rp_id *pack, const uint8_t eph_pk[32], 
 	if (add_pack_locked(x, pack, eph_pk, &num))
 		rc = RP_ENOMEM;
 	for (size_t i = 0; !rc && i < n; i++)
-		if (ents[i].raw_len > 0x00ffffffu)
+		if (ents[i].raw_len > RAW_LEN_MASK)
 			rc = RP_ECORRUPT;
 		else if (add_blob_locked(x, num, &ents[i]))
 			rc = RP_ENOMEM;
@@ -193,20 +286,17 @@ int rp_index_add_pack(rp_index *x, const rp_id *pack, const uint8_t eph_pk[32], 
 	return rc ? rp_err_set(e, rc, "out of memory growing the index") : 0;
 }
 
-static void loc_from_slot(const slot *s, rp_blob_loc *loc)
-{
-	loc->pack = s->pack;
-	loc->offset = s->offset;
-	loc->sealed_len = s->sealed_len;
-	loc->raw_len = s->raw_len & 0x00ffffffu;
-	loc->flags = (uint8_t)((s->raw_len >> 24) & 0x7f);
-	loc->type = (uint8_t)(s->raw_len >> 31);
-}
-
 int rp_index_lookup(rp_index *x, const rp_id *id, rp_blob_loc *loc)
 {
+	/* the frozen table never changes once loaded: no lock needed */
+	const slot *s = frozen_find(x, id);
+	if (s) {
+		if (loc)
+			loc_from_slot(s, loc);
+		return 1;
+	}
 	pthread_rwlock_rdlock(&x->lock);
-	slot *s = table_find(x->slots, x->cap, id);
+	s = table_find(x->slots, x->cap, id);
 	if (s && loc)
 		loc_from_slot(s, loc);
 	pthread_rwlock_unlock(&x->lock);
@@ -298,7 +388,7 @@ size_t rp_index_pack_count(const rp_index *x)
 
 size_t rp_index_blob_count(const rp_index *x)
 {
-	return x->n;
+	return x->n_fz + x->n;
 }
 
 const rp_id *rp_index_pack_id(const rp_index *x, uint32_t pack)
@@ -314,15 +404,21 @@ const uint8_t *rp_index_pack_eph(const rp_index *x, uint32_t pack)
 int64_t rp_index_find_pack(const rp_index *x, const rp_id *pack)
 {
 	slot *s = table_find(x->pack_lookup, x->pl_cap, pack);
-	return s ? (int64_t)s->pack : -1;
+	return s ? (int64_t)s->offset : -1;
 }
 
 int rp_index_foreach(rp_index *x, int (*fn)(void *ctx, const rp_id *id, const rp_blob_loc *loc), void *ctx)
 {
+	rp_blob_loc loc;
+	for (size_t i = 0; i < x->n_fz; i++) {
+		loc_from_slot(&x->fz[i], &loc);
+		int rc = fn(ctx, &x->fz[i].id, &loc);
+		if (rc)
+			return rc;
+	}
 	for (size_t i = 0; i < x->cap; i++) {
 		if (x->slots[i].pack == EMPTY_PACK)
 			continue;
-		rp_blob_loc loc;
 		loc_from_slot(&x->slots[i], &loc);
 		int rc = fn(ctx, &x->slots[i].id, &loc);
 		if (rc)
@@ -341,14 +437,155 @@ const char *rp_index_file_id(const rp_index *x, size_t i)
 	return i < x->n_files ? x->files[i] : NULL;
 }
 
+/* ---- the cache file ----
+ *
+ *   "RPIX" version(1)=1 reserved(3) n_packs(u64) n_entries(u64) key(32)
+ *   pack table: n_packs x (id(32) eph(32))
+ *   entries:    n_entries x 48 bytes (id, pack, offset, sealed_len, raw_meta as u32le), sorted by id
+ *
+ * A local accelerator, not part of the repository: it is rebuilt from the
+ * index files whenever their set changes, and whatever it says is checked
+ * again when data is read (AEAD and id verification). */
+
+struct rp_index_cache_writer {
+	char *path, *tmp;
+	FILE *f;
+	uint64_t n, n_packs;
+	rp_id last;
+};
+
+int rp_index_cache_create(rp_index_cache_writer **out, const char *path, const uint8_t key[32], size_t n_packs,
+			  const rp_id *pack_ids, const uint8_t (*ephs)[32], rp_err *e)
+{
+	rp_index_cache_writer *w = calloc(1, sizeof *w);
+	size_t n = strlen(path) + 32;
+	if (!w || !(w->path = strdup(path)) || !(w->tmp = malloc(n))) {
+		if (w)
+			free(w->path);
+		free(w);
+		return rp_err_set(e, RP_ENOMEM, "out of memory");
+	}
+	snprintf(w->tmp, n, "%s.tmp%ld", path, (long)getpid());
+	w->f = fopen(w->tmp, "wb");
+	if (!w->f) {
+		int err = errno;
+		free(w->path);
+		free(w->tmp);
+		free(w);
+		return rp_err_errno(e, err, "cannot create index cache %s", path);
+	}
+	setvbuf(w->f, NULL, _IOFBF, 1 << 20);
+	uint8_t hdr[CACHE_HEADER_BYTES] = {0};
+	memcpy(hdr, CACHE_MAGIC, 4);
+	hdr[4] = CACHE_VERSION;
+	rp_store_u64le(hdr + 8, n_packs);
+	memcpy(hdr + 24, key, 32);
+	w->n_packs = n_packs;
+	fwrite(hdr, 1, sizeof hdr, w->f);
+	for (size_t i = 0; i < n_packs; i++) {
+		fwrite(pack_ids[i].b, 1, 32, w->f);
+		fwrite(ephs[i], 1, 32, w->f);
+	}
+	*out = w;
+	return 0;
+}
+
+int rp_index_cache_add(rp_index_cache_writer *w, const rp_id *id, const rp_blob_loc *loc, rp_err *e)
+{
+	if (w->n && memcmp(w->last.b, id->b, RP_ID_BYTES) >= 0)
+		return rp_err_set(e, RP_EINVAL, "index cache entries out of order");
+	if (loc->pack >= w->n_packs)
+		return rp_err_set(e, RP_EINVAL, "index cache entry names pack %u of %llu", loc->pack,
+				  (unsigned long long)w->n_packs);
+	uint8_t rec[48];
+	memcpy(rec, id->b, 32);
+	rp_store_u32le(rec + 32, loc->pack);
+	rp_store_u32le(rec + 36, loc->offset);
+	rp_store_u32le(rec + 40, loc->sealed_len);
+	rp_pack_entry en = {.type = loc->type, .flags = loc->flags, .raw_len = loc->raw_len};
+	rp_store_u32le(rec + 44, raw_meta(&en));
+	fwrite(rec, 1, sizeof rec, w->f);
+	w->last = *id;
+	w->n++;
+	return 0;
+}
+
+int rp_index_cache_finish(rp_index_cache_writer *w, rp_err *e)
+{
+	int rc = 0;
+	uint8_t n8[8];
+	rp_store_u64le(n8, w->n);
+	if (fseek(w->f, 16, SEEK_SET) || fwrite(n8, 1, 8, w->f) != 8 || fflush(w->f) || ferror(w->f) ||
+	    fsync(fileno(w->f)))
+		rc = rp_err_errno(e, errno ? errno : EIO, "cannot write index cache %s", w->tmp);
+	if (fclose(w->f) && !rc)
+		rc = rp_err_errno(e, errno, "cannot write index cache %s", w->tmp);
+	if (!rc && rename(w->tmp, w->path))
+		rc = rp_err_errno(e, errno, "cannot install index cache %s", w->path);
+	if (rc)
+		unlink(w->tmp);
+	free(w->path);
+	free(w->tmp);
+	free(w);
+	return rc;
+}
+
+int rp_index_open_cache(rp_index *x, const char *path, const uint8_t key[32], rp_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rp_err_errno(e, errno, "index cache %s", path);
+	struct stat st;
+	uint8_t hdr[CACHE_HEADER_BYTES];
+	int rc = 0;
+	if (fstat(fd, &st) || pread(fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr) {
+		close(fd);
+		return rp_err_set(e, RP_ECORRUPT, "index cache %s is truncated", path);
+	}
+	uint64_t np = rp_load_u64le(hdr + 8), n = rp_load_u64le(hdr + 16);
+	if (memcmp(hdr, CACHE_MAGIC, 4) || hdr[4] != CACHE_VERSION || memcmp(hdr + 24, key, 32) || np > (1u << 30) ||
+	    n > (uint64_t)1 << 40 || (uint64_t)st.st_size != CACHE_HEADER_BYTES + np * 64 + n * 48) {
+		close(fd);
+		return rp_err_set(e, RP_ECORRUPT, "index cache %s does not match", path);
+	}
+	void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return rp_err_errno(e, errno, "cannot map index cache %s", path);
+	/* lookups jump around: no readahead */
+	madvise(map, (size_t)st.st_size, MADV_RANDOM);
+	const uint8_t *p = (const uint8_t *)map + CACHE_HEADER_BYTES;
+	pthread_rwlock_wrlock(&x->lock);
+	for (uint64_t i = 0; i < np && !rc; i++) {
+		uint32_t num;
+		rp_id id;
+		memcpy(id.b, p + i * 64, 32);
+		if (add_pack_locked(x, &id, p + i * 64 + 32, &num))
+			rc = rp_err_set(e, RP_ENOMEM, "out of memory");
+	}
+	if (!rc) {
+		x->map = map;
+		x->map_len = (size_t)st.st_size;
+		x->fz = (const slot *)(p + np * 64);
+		x->n_fz = (size_t)n;
+		if (frozen_prepare(x))
+			rc = rp_err_set(e, RP_ENOMEM, "out of memory");
+	} else {
+		munmap(map, (size_t)st.st_size);
+	}
+	pthread_rwlock_unlock(&x->lock);
+	return rc;
+}
+
 /* ---- loading index files ---- */
 
 typedef struct load_ctx {
 	rp_index *x;
 	uint32_t pack;
-	int oom;
 	idset *superseded;
 	int collect_only;
+	slot *v; /* entries gathered for the frozen table */
+	size_t n, cap;
 } load_ctx;
 
 static int on_supersedes(void *ctx, const rp_id *id)
@@ -382,48 +619,64 @@ static int on_blob(void *ctx, const rp_pack_entry *en)
 	load_ctx *l = ctx;
 	if (l->collect_only)
 		return 0;
-	if (en->raw_len > 0x00ffffffu)
+	if (en->raw_len > RAW_LEN_MASK)
 		return RP_ECORRUPT;
-	return add_blob_locked(l->x, l->pack, en) ? RP_ENOMEM : 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		slot *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return RP_ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	slot *s = &l->v[l->n++];
+	s->id = en->id;
+	s->pack = l->pack;
+	s->offset = en->offset;
+	s->sealed_len = en->sealed_len;
+	s->raw_meta = raw_meta(en);
+	return 0;
 }
 
-int rp_index_load(rp_index *x, rp_repo *r, int strict, size_t *damaged, rp_err *e)
+static int slot_cmp(const void *a, const void *b)
 {
-	char(*ids)[65] = NULL;
-	size_t n = 0, bad = 0;
-	rp_buf *bodies = NULL;
+	return memcmp(((const slot *)a)->id.b, ((const slot *)b)->id.b, RP_ID_BYTES);
+}
+
+static int id65_cmp(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/* Reads and decodes every index file into l (pack table in x). */
+static int read_index_files(rp_index *x, rp_repo *r, char (*ids)[65], size_t n, int flags, load_ctx *l,
+			    size_t *bad, rp_err *e)
+{
+	rp_buf *bodies = calloc(n ? n : 1, sizeof *bodies);
 	rp_blob_codec *c = NULL;
-	idset superseded = {0};
-	int rc = rp_repo_list_ids(r, "index", &ids, &n, e);
+	int rc = bodies ? rp_blob_codec_new(&c, 1, e) : rp_err_set(e, RP_ENOMEM, "out of memory");
+	rp_indexfile_visitor v = {l, on_supersedes, on_pack, on_blob};
 	if (rc)
-		return rc;
-	if ((rc = rp_blob_codec_new(&c, 1, e)))
 		goto done;
-	bodies = calloc(n ? n : 1, sizeof *bodies);
-	if (!bodies) {
-		rc = rp_err_set(e, RP_ENOMEM, "out of memory");
-		goto done;
-	}
-	load_ctx l = {x, 0, 0, &superseded, 1};
-	rp_indexfile_visitor v = {&l, on_supersedes, on_pack, on_blob};
 	/* pass 1: read and open every file, collect what is superseded */
+	l->collect_only = 1;
 	for (size_t i = 0; i < n; i++) {
 		rp_err fe;
 		rc = rp_repo_load(r, c, RP_SF_INDEX, ids[i], &bodies[i], &fe);
 		if (!rc)
 			rc = rp_indexfile_decode(bodies[i].data, bodies[i].len, &v, &fe);
 		if (rc) {
-			if (strict || rc == RP_ENOMEM || rc == RP_EPERM) {
+			if ((flags & RP_INDEX_STRICT) || rc == RP_ENOMEM || rc == RP_EPERM) {
 				rp_err_set(e, rc, "index/%s: %s", ids[i], fe.msg);
 				goto done;
 			}
-			bad++;
+			(*bad)++;
 			rp_buf_free(&bodies[i]);
 			rc = 0;
 		}
 	}
-	/* pass 2: add the entries of files nobody supersedes */
-	l.collect_only = 0;
+	/* pass 2: the entries of files nobody supersedes */
+	l->collect_only = 0;
 	x->files = calloc(n ? n : 1, sizeof *x->files);
 	if (!x->files) {
 		rc = rp_err_set(e, RP_ENOMEM, "out of memory");
@@ -436,8 +689,8 @@ int rp_index_load(rp_index *x, rp_repo *r, int strict, size_t *damaged, rp_err *
 		rp_id fid;
 		int found = 0;
 		rp_hex_decode(fid.b, 32, ids[i], 64);
-		if (superseded.cap)
-			idset_find(&superseded, &fid, &found);
+		if (l->superseded->cap)
+			idset_find(l->superseded, &fid, &found);
 		if (found)
 			continue;
 		memcpy(x->files[x->n_files++], ids[i], 65);
@@ -449,14 +702,148 @@ int rp_index_load(rp_index *x, rp_repo *r, int strict, size_t *damaged, rp_err *
 	}
 	pthread_rwlock_unlock(&x->lock);
 done:
-	if (damaged)
-		*damaged = bad;
 	for (size_t i = 0; bodies && i < n; i++)
 		rp_buf_free(&bodies[i]);
 	free(bodies);
+	rp_blob_codec_free(c);
+	return rc;
+}
+
+/* Sorts the gathered entries, drops duplicate ids, and makes them the
+ * frozen table. */
+static int freeze(rp_index *x, load_ctx *l, rp_err *e)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof *l->v, slot_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (!k || memcmp(l->v[k - 1].id.b, l->v[i].id.b, RP_ID_BYTES))
+			l->v[k++] = l->v[i];
+	x->fz_owned = l->v;
+	x->fz = l->v;
+	x->n_fz = k;
+	l->v = NULL;
+	return frozen_prepare(x) ? rp_err_set(e, RP_ENOMEM, "out of memory") : 0;
+}
+
+/* Writes the frozen table as a cache file (best effort). */
+static void save_cache(rp_index *x, const char *path, const uint8_t key[32])
+{
+	rp_index_cache_writer *w;
+	rp_err e;
+	rp_id *ids = malloc((x->n_packs ? x->n_packs : 1) * sizeof *ids);
+	uint8_t(*ephs)[32] = malloc((x->n_packs ? x->n_packs : 1) * 32);
+	if (ids && ephs) {
+		for (size_t i = 0; i < x->n_packs; i++) {
+			ids[i] = x->packs[i].id;
+			memcpy(ephs[i], x->packs[i].eph, 32);
+		}
+		if (!rp_index_cache_create(&w, path, key, x->n_packs, ids, (const uint8_t(*)[32])ephs, &e)) {
+			int rc = 0;
+			for (size_t i = 0; i < x->n_fz && !rc; i++) {
+				rp_blob_loc loc;
+				loc_from_slot(&x->fz[i], &loc);
+				rc = rp_index_cache_add(w, &x->fz[i].id, &loc, &e);
+			}
+			if (rc)
+				rp_index_cache_finish(w, &e), unlink(path);
+			else
+				rp_index_cache_finish(w, &e);
+		}
+	}
+	free(ids);
+	free(ephs);
+}
+
+/* The cache file for a set of index files: <cache>/index/<key>. */
+static int cache_key(rp_repo *r, char (*ids)[65], size_t n, uint8_t key[32], char **path, rp_err *e)
+{
+	rp_sha256 *s;
+	int rc = rp_sha256_new(&s, e);
+	if (rc)
+		return rc;
+	rp_sha256_update(s, "rempart index cache v1", 22);
+	rp_sha256_update(s, r->mk.repo_id, 32);
+	for (size_t i = 0; i < n; i++)
+		rp_sha256_update(s, ids[i], 64);
+	rp_sha256_final(s, key);
+	rp_sha256_free(s);
+	char hex[65];
+	rp_hex_encode(hex, key, 32);
+	size_t len = strlen(r->cache_dir) + 80;
+	if (!(*path = malloc(len)))
+		return rp_err_set(e, RP_ENOMEM, "out of memory");
+	snprintf(*path, len, "%s/index", r->cache_dir);
+	mkdir(r->cache_dir, 0700);
+	mkdir(*path, 0700);
+	snprintf(*path, len, "%s/index/%s", r->cache_dir, hex);
+	return 0;
+}
+
+/* Removes cache files other than keep (older sets of index files). */
+static void drop_old_caches(const char *keep)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s", keep);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = 0;
+	const char *base = slash + 1;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && strcmp(de->d_name, base) && strlen(de->d_name) == 64)
+			unlinkat(fd, de->d_name, 0);
+	closedir(d);
+}
+
+int rp_index_load(rp_index *x, rp_repo *r, int flags, size_t *damaged, rp_err *e)
+{
+	char(*ids)[65] = NULL;
+	size_t n = 0, bad = 0;
+	idset superseded = {0};
+	load_ctx l = {x, 0, &superseded, 1, NULL, 0, 0};
+	char *path = NULL;
+	uint8_t key[32];
+	int rc = rp_repo_list_ids(r, "index", &ids, &n, e);
+	if (rc)
+		return rc;
+	if (n)
+		qsort(ids, n, sizeof *ids, id65_cmp);
+	int use_cache = !(flags & RP_INDEX_NO_CACHE) && r->cache_dir && !cache_key(r, ids, n, key, &path, e);
+	if (use_cache && !rp_index_open_cache(x, path, key, e)) {
+		/* the cache reflects exactly these index files, superseded ones out */
+		x->files = calloc(n ? n : 1, sizeof *x->files);
+		if (!x->files) {
+			rc = rp_err_set(e, RP_ENOMEM, "out of memory");
+			goto done;
+		}
+		memcpy(x->files, ids, n * sizeof *ids);
+		x->n_files = n;
+		goto done;
+	}
+	rp_err_clear(e);
+	if ((rc = read_index_files(x, r, ids, n, flags, &l, &bad, e)) || (rc = freeze(x, &l, e)))
+		goto done;
+	if (use_cache && !bad) {
+		save_cache(x, path, key);
+		drop_old_caches(path);
+	}
+done:
+	if (damaged)
+		*damaged = bad;
+	free(l.v);
+	free(path);
 	free(ids);
 	free(superseded.ids);
 	free(superseded.used);
-	rp_blob_codec_free(c);
 	return rc;
 }

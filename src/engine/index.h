@@ -1,10 +1,18 @@
 /* index.h - the in-memory index: where every blob of the repository is.
  *
- * Built from the repository's index files (rp_index_load) and extended as
- * packs are written (rp_index_add_pack).  Lookups and additions may come
- * from several threads at once.  While a backup runs, a worker first
- * claims an id it is about to store (rp_index_claim), so two workers that
- * meet the same new chunk store it once.
+ * Two parts.  The frozen part holds everything the repository's index
+ * files say, sorted by blob id: in memory only an 8-byte prefix of each
+ * id and a bucket directory (about 9 bytes per blob); the full entries
+ * (id and location, 48 bytes) live in a cache file that is mapped, so only
+ * the pages that lookups hit become resident.  The cache file is named by
+ * a hash of the set of index files, so it is rebuilt exactly when that
+ * set changes.  The overlay holds what is added while a command runs
+ * (packs written by a backup): a hash table in memory.
+ *
+ * Lookups and additions may come from several threads at once.  While a
+ * backup runs, a worker first claims an id it is about to store
+ * (rp_index_claim), so two workers that meet the same new chunk store it
+ * once.
  */
 #ifndef RP_INDEX_H
 #define RP_INDEX_H
@@ -26,12 +34,18 @@ typedef struct rp_index rp_index;
 int rp_index_new(rp_index **out, rp_err *e);
 void rp_index_free(rp_index *x);
 
-/* Reads every index file of the repository.  Index files superseded by
- * another one present are skipped.  With strict, a damaged index file is
- * an error; otherwise it is reported in *damaged (count) and skipped. */
-int rp_index_load(rp_index *x, rp_repo *r, int strict, size_t *damaged, rp_err *e);
+enum {
+	RP_INDEX_STRICT = 1,   /* a damaged index file is an error */
+	RP_INDEX_NO_CACHE = 2, /* read every index file (check, prune) */
+};
 
-/* Records that pack holds the given blobs. */
+/* Reads the repository's index (through the cache file when it is
+ * current).  Index files superseded by another one present are skipped.
+ * Without RP_INDEX_STRICT a damaged index file is counted in *damaged and
+ * skipped. */
+int rp_index_load(rp_index *x, rp_repo *r, int flags, size_t *damaged, rp_err *e);
+
+/* Records that pack holds the given blobs (the overlay). */
 int rp_index_add_pack(rp_index *x, const rp_id *pack, const uint8_t eph_pk[32], const rp_pack_entry *ents,
 		      size_t n, rp_err *e);
 
@@ -53,8 +67,21 @@ int64_t rp_index_find_pack(const rp_index *x, const rp_id *pack);
 /* Calls fn for every blob; stops early when fn returns nonzero. */
 int rp_index_foreach(rp_index *x, int (*fn)(void *ctx, const rp_id *id, const rp_blob_loc *loc), void *ctx);
 
-/* The ids of the index files read by rp_index_load (for prune). */
+/* The ids of the index files rp_index_load read (not superseded). */
 size_t rp_index_file_count(const rp_index *x);
 const char *rp_index_file_id(const rp_index *x, size_t i);
+
+/* ---- the cache file, also for tools that build huge synthetic indexes ---- */
+
+typedef struct rp_index_cache_writer rp_index_cache_writer;
+/* Starts a cache file at path with the given pack table. */
+int rp_index_cache_create(rp_index_cache_writer **out, const char *path, const uint8_t key[32], size_t n_packs,
+			  const rp_id *pack_ids, const uint8_t (*ephs)[32], rp_err *e);
+/* Appends an entry; entries must come in increasing id order. */
+int rp_index_cache_add(rp_index_cache_writer *w, const rp_id *id, const rp_blob_loc *loc, rp_err *e);
+/* Completes the file (atomically renamed into place) and frees w. */
+int rp_index_cache_finish(rp_index_cache_writer *w, rp_err *e);
+/* Makes the cache file at path the frozen part of x (x must be empty). */
+int rp_index_open_cache(rp_index *x, const char *path, const uint8_t key[32], rp_err *e);
 
 #endif

@@ -474,7 +474,7 @@ int rp_prune_run(rp_repo *r, const rp_prune_opts *o, rp_prune_result *res, rp_er
 		rc = rp_err_set(e, RP_EPERM, "this is a backup-only key: prune needs a full key");
 		goto done;
 	}
-	if ((rc = rp_index_new(&p.idx, e)) || (rc = rp_index_load(p.idx, r, 1, &damaged, e)))
+	if ((rc = rp_index_new(&p.idx, e)) || (rc = rp_index_load(p.idx, r, RP_INDEX_STRICT | RP_INDEX_NO_CACHE, &damaged, e)))
 		goto done;
 	if ((rc = rp_snaps_load(r, &l, e)))
 		goto done;
