@@ -55,7 +55,10 @@ struct rp_index {
 	slot *fz_owned;  /* when built in memory */
 	void *map;       /* when mapped from the cache file */
 	size_t map_len;
-	uint64_t *pfx;   /* first 8 bytes of each id, big-endian */
+	void *pfx_map;   /* the cache's prefix file, mapped */
+	size_t pfx_map_len;
+	uint64_t *pfx_owned;
+	const uint64_t *pfx; /* first 8 bytes of each id, big-endian */
 	uint32_t *dir;   /* bucket b covers pfx[dir[b] .. dir[b+1]) */
 	unsigned shift;  /* bucket = prefix >> shift */
 	/* overlay */
@@ -118,8 +121,10 @@ void rp_index_free(rp_index *x)
 		return;
 	if (x->map)
 		munmap(x->map, x->map_len);
+	if (x->pfx_map)
+		munmap(x->pfx_map, x->pfx_map_len);
 	free(x->fz_owned);
-	free(x->pfx);
+	free(x->pfx_owned);
 	free(x->dir);
 	free(x->slots);
 	free(x->packs);
@@ -154,7 +159,8 @@ static const slot *frozen_find(const rp_index *x, const rp_id *id)
 	return NULL;
 }
 
-/* Builds the prefix array and the bucket directory over x->fz. */
+/* Builds the bucket directory over x->pfx (computing x->pfx from the
+ * entries first when it is not mapped from the cache). */
 static int frozen_prepare(rp_index *x)
 {
 	unsigned bits = 1;
@@ -162,20 +168,23 @@ static int frozen_prepare(rp_index *x)
 		bits++;
 	size_t nb = (size_t)1 << bits;
 	x->shift = 64 - bits;
-	x->pfx = malloc((x->n_fz ? x->n_fz : 1) * sizeof *x->pfx);
+	if (!x->pfx) {
+		x->pfx_owned = malloc((x->n_fz ? x->n_fz : 1) * sizeof *x->pfx_owned);
+		if (!x->pfx_owned)
+			return RP_ENOMEM;
+		for (size_t j = 0; j < x->n_fz; j++)
+			x->pfx_owned[j] = id_key(x->fz[j].id.b);
+		x->pfx = x->pfx_owned;
+	}
 	x->dir = malloc((nb + 1) * sizeof *x->dir);
-	if (!x->pfx || !x->dir)
+	if (!x->dir)
 		return RP_ENOMEM;
 	size_t j = 0;
 	for (size_t b = 0; b <= nb; b++) {
-		while (j < x->n_fz && (id_key(x->fz[j].id.b) >> x->shift) < b) {
-			x->pfx[j] = id_key(x->fz[j].id.b);
+		while (j < x->n_fz && (x->pfx[j] >> x->shift) < b)
 			j++;
-		}
 		x->dir[b] = (uint32_t)j;
 	}
-	for (; j < x->n_fz; j++)
-		x->pfx[j] = id_key(x->fz[j].id.b);
 	return 0;
 }
 
@@ -448,33 +457,52 @@ const char *rp_index_file_id(const rp_index *x, size_t i)
  * again when data is read (AEAD and id verification). */
 
 struct rp_index_cache_writer {
-	char *path, *tmp;
-	FILE *f;
+	char *path, *tmp, *pfx_path, *pfx_tmp;
+	FILE *f, *pf;
 	uint64_t n, n_packs;
 	rp_id last;
 };
+
+static void writer_free(rp_index_cache_writer *w)
+{
+	if (w->f)
+		fclose(w->f);
+	if (w->pf)
+		fclose(w->pf);
+	if (w->tmp)
+		unlink(w->tmp);
+	if (w->pfx_tmp)
+		unlink(w->pfx_tmp);
+	free(w->path);
+	free(w->tmp);
+	free(w->pfx_path);
+	free(w->pfx_tmp);
+	free(w);
+}
 
 int rp_index_cache_create(rp_index_cache_writer **out, const char *path, const uint8_t key[32], size_t n_packs,
 			  const rp_id *pack_ids, const uint8_t (*ephs)[32], rp_err *e)
 {
 	rp_index_cache_writer *w = calloc(1, sizeof *w);
-	size_t n = strlen(path) + 32;
-	if (!w || !(w->path = strdup(path)) || !(w->tmp = malloc(n))) {
+	size_t n = strlen(path) + 40;
+	if (!w || !(w->path = malloc(n)) || !(w->tmp = malloc(n)) || !(w->pfx_path = malloc(n)) || !(w->pfx_tmp = malloc(n))) {
 		if (w)
-			free(w->path);
-		free(w);
+			writer_free(w);
 		return rp_err_set(e, RP_ENOMEM, "out of memory");
 	}
+	snprintf(w->path, n, "%s", path);
 	snprintf(w->tmp, n, "%s.tmp%ld", path, (long)getpid());
+	snprintf(w->pfx_path, n, "%s.pfx", path);
+	snprintf(w->pfx_tmp, n, "%s.pfx.tmp%ld", path, (long)getpid());
 	w->f = fopen(w->tmp, "wb");
-	if (!w->f) {
+	w->pf = w->f ? fopen(w->pfx_tmp, "wb") : NULL;
+	if (!w->f || !w->pf) {
 		int err = errno;
-		free(w->path);
-		free(w->tmp);
-		free(w);
+		writer_free(w);
 		return rp_err_errno(e, err, "cannot create index cache %s", path);
 	}
 	setvbuf(w->f, NULL, _IOFBF, 1 << 20);
+	setvbuf(w->pf, NULL, _IOFBF, 1 << 18);
 	uint8_t hdr[CACHE_HEADER_BYTES] = {0};
 	memcpy(hdr, CACHE_MAGIC, 4);
 	hdr[4] = CACHE_VERSION;
@@ -505,6 +533,8 @@ int rp_index_cache_add(rp_index_cache_writer *w, const rp_id *id, const rp_blob_
 	rp_pack_entry en = {.type = loc->type, .flags = loc->flags, .raw_len = loc->raw_len};
 	rp_store_u32le(rec + 44, raw_meta(&en));
 	fwrite(rec, 1, sizeof rec, w->f);
+	uint64_t k = id_key(id->b);
+	fwrite(&k, 1, sizeof k, w->pf);
 	w->last = *id;
 	w->n++;
 	return 0;
@@ -516,17 +546,21 @@ int rp_index_cache_finish(rp_index_cache_writer *w, rp_err *e)
 	uint8_t n8[8];
 	rp_store_u64le(n8, w->n);
 	if (fseek(w->f, 16, SEEK_SET) || fwrite(n8, 1, 8, w->f) != 8 || fflush(w->f) || ferror(w->f) ||
-	    fsync(fileno(w->f)))
+	    fflush(w->pf) || ferror(w->pf) || fsync(fileno(w->f)) || fsync(fileno(w->pf)))
 		rc = rp_err_errno(e, errno ? errno : EIO, "cannot write index cache %s", w->tmp);
-	if (fclose(w->f) && !rc)
+	int bad = fclose(w->f) | fclose(w->pf);
+	w->f = w->pf = NULL;
+	if (bad && !rc)
 		rc = rp_err_errno(e, errno, "cannot write index cache %s", w->tmp);
-	if (!rc && rename(w->tmp, w->path))
+	/* the prefixes first: an entries file never stands without them */
+	if (!rc && (rename(w->pfx_tmp, w->pfx_path) || rename(w->tmp, w->path)))
 		rc = rp_err_errno(e, errno, "cannot install index cache %s", w->path);
-	if (rc)
-		unlink(w->tmp);
-	free(w->path);
-	free(w->tmp);
-	free(w);
+	if (!rc) {
+		free(w->tmp);
+		free(w->pfx_tmp);
+		w->tmp = w->pfx_tmp = NULL;
+	}
+	writer_free(w);
 	return rc;
 }
 
@@ -552,6 +586,19 @@ int rp_index_open_cache(rp_index *x, const char *path, const uint8_t key[32], rp
 	close(fd);
 	if (map == MAP_FAILED)
 		return rp_err_errno(e, errno, "cannot map index cache %s", path);
+	char pfx_path[4200];
+	snprintf(pfx_path, sizeof pfx_path, "%s.pfx", path);
+	int pfd = open(pfx_path, O_RDONLY | O_CLOEXEC);
+	struct stat pst;
+	void *pmap = MAP_FAILED;
+	if (pfd >= 0 && !fstat(pfd, &pst) && (uint64_t)pst.st_size == n * 8)
+		pmap = n ? mmap(NULL, (size_t)pst.st_size, PROT_READ, MAP_SHARED, pfd, 0) : NULL;
+	if (pfd >= 0)
+		close(pfd);
+	if (pmap == MAP_FAILED) {
+		munmap(map, (size_t)st.st_size);
+		return rp_err_set(e, RP_ECORRUPT, "index cache %s has no valid prefix file", path);
+	}
 	/* lookups jump around: no readahead */
 	madvise(map, (size_t)st.st_size, MADV_RANDOM);
 	const uint8_t *p = (const uint8_t *)map + CACHE_HEADER_BYTES;
@@ -566,12 +613,17 @@ int rp_index_open_cache(rp_index *x, const char *path, const uint8_t key[32], rp
 	if (!rc) {
 		x->map = map;
 		x->map_len = (size_t)st.st_size;
+		x->pfx_map = pmap;
+		x->pfx_map_len = (size_t)n * 8;
+		x->pfx = pmap;
 		x->fz = (const slot *)(p + np * 64);
 		x->n_fz = (size_t)n;
 		if (frozen_prepare(x))
 			rc = rp_err_set(e, RP_ENOMEM, "out of memory");
 	} else {
 		munmap(map, (size_t)st.st_size);
+		if (pmap)
+			munmap(pmap, (size_t)n * 8);
 	}
 	pthread_rwlock_unlock(&x->lock);
 	return rc;
@@ -800,7 +852,7 @@ static void drop_old_caches(const char *keep)
 	}
 	struct dirent *de;
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && strcmp(de->d_name, base) && strlen(de->d_name) == 64)
+		if (de->d_name[0] != '.' && strncmp(de->d_name, base, 64) && strlen(de->d_name) >= 64)
 			unlinkat(fd, de->d_name, 0);
 	closedir(d);
 }
