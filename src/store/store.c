@@ -3,16 +3,12 @@
 
 #include <string.h>
 
-int rp_store_rest_open(rp_store **out, const char *url, rp_err *e) __attribute__((weak));
-
 int rp_store_open(rp_store **out, const char *where, rp_err *e)
 {
 	if (!where || !*where)
 		return rp_err_set(e, RP_EINVAL, "no repository given (use -r or REMPART_REPOSITORY)");
 	if (!strncmp(where, "rest:", 5)) {
-		if (!rp_store_rest_open)
-			return rp_err_set(e, RP_EINVAL, "this build has no rest: backend");
-		return rp_store_rest_open(out, where + 5, e);
+		return rp_store_rest_open(out, where + 5, NULL, e);
 	}
 	if (!strncmp(where, "local:", 6))
 		where += 6;
