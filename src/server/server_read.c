@@ -170,7 +170,7 @@ static int list_next(list_state *L)
 				const char *n = de->d_name;
 				if (strlen(n) == 2 && strspn(n, "0123456789abcdef") == 2 &&
 				    (L->sub = open_dir_at(L->srv, dirfd(L->top), n))) {
-					snprintf(L->folder, sizeof L->folder, "data/%s", n);
+					snprintf(L->folder, sizeof L->folder, "data/%.2s", n);
 					break;
 				}
 			}
