@@ -430,6 +430,13 @@ static enum MHD_Result start_request(srv_req *r, struct MHD_Connection *c, const
 	}
 }
 
+static enum MHD_Result count_lengths(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		(*(int *)cls)++;
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **req_cls)
@@ -457,8 +464,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		printable(r->method_name, sizeof r->method_name, method);
 		printable(r->object, sizeof r->object, url);
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		int has_body = (cl && strcmp(cl, "0")) ||
-			       MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		int n_lengths = 0;
+		MHD_get_connection_values(c, MHD_HEADER_KIND, count_lengths, &n_lengths);
+		/* two lengths, or a length and chunking, are how requests get
+		 * smuggled past proxies: refuse rather than pick one */
+		if (n_lengths > 1 || (cl && te))
+			return srv_reply(r, c, MHD_HTTP_BAD_REQUEST, "conflicting Content-Length/Transfer-Encoding headers");
+		int has_body = (cl && strcmp(cl, "0")) || te;
 		if (r->method == SRV_M_PUT || r->method == SRV_M_OTHER)
 			return start_request(r, c, url, method);
 		if (has_body)
@@ -690,7 +703,10 @@ int rp_server_start(rp_server *s, rp_err *e)
 {
 	if (s->started)
 		return rp_err_set(e, RP_EINVAL, "the server is already started");
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	/* poll(), not epoll: libmicrohttpd 0.9.75's edge-triggered epoll loop
+	 * misses a client's close that arrives with its last bytes, and such
+	 * dead connections would hold their slot until the timeout */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC;
 	if (s->tls_cert_pem)
 		flags |= MHD_USE_TLS;
 	if (s->o.log)
