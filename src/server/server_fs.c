@@ -99,11 +99,12 @@ static int mkdir_if_missing(int dirfd, const char *name)
 
 /* The layout of a local repository (see store_local.c) plus the private
  * folder, so that the tenant's folder can also be used as a local
- * repository directly on the server. */
-static int make_layout(int tfd)
+ * repository directly on the server.  SRV_OWNERS_DIR comes last: its
+ * presence says the layout is complete, even after a crash halfway. */
+int srv_fs_make_layout(int tfd)
 {
 	static const char *const dirs[] = {"data", "index", "snapshots", "keys", "locks", "tmp", SRV_PRIVATE_DIR,
-					   SRV_TMP_DIR, SRV_OWNERS_DIR};
+					   SRV_TMP_DIR};
 	int rc;
 	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
 		if ((rc = mkdir_if_missing(tfd, dirs[i])))
@@ -114,6 +115,15 @@ static int make_layout(int tfd)
 		if ((rc = mkdir_if_missing(tfd, d)))
 			return rc;
 	}
+	int dfd = openat(tfd, "data", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	rc = fsync(dfd) ? -errno : 0;
+	close(dfd);
+	if (rc || fsync(tfd))
+		return rc ? rc : -errno;
+	if ((rc = mkdir_if_missing(tfd, SRV_OWNERS_DIR)))
+		return rc;
 	if (fsync(tfd))
 		return -errno;
 	return 0;
@@ -134,7 +144,7 @@ int srv_fs_tenant(rp_server *s, const char *tenant, int create)
 	struct stat st;
 	/* a folder made by hand (or by an older server) gets what it lacks */
 	if (fstatat(fd, SRV_OWNERS_DIR, &st, AT_SYMLINK_NOFOLLOW)) {
-		int rc = make_layout(fd);
+		int rc = srv_fs_make_layout(fd);
 		if (rc) {
 			close(fd);
 			return rc;

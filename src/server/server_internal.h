@@ -145,6 +145,9 @@ int srv_fs_open(rp_server *s, int dirfd, const char *rel, int flags, mode_t mode
 /* Opens ROOT/tenant; with create, makes it (and the repository layout)
  * when missing.  Returns an fd or -errno. */
 int srv_fs_tenant(rp_server *s, const char *tenant, int create);
+/* Makes whatever the repository layout lacks in tenant folder tfd;
+ * 0 or -errno. */
+int srv_fs_make_layout(int tfd);
 /* Removes what a previous server left behind: temporary uploads and lock
  * ownership records whose lock is gone.  Logs what it did. */
 void srv_fs_cleanup(rp_server *s);

@@ -75,6 +75,8 @@ static int open_parent(srv_req *r, int create)
 	r->tenantfd = tfd;
 	int dfd = r->path.dir[0] ? srv_fs_open(s, tfd, r->path.dir, O_RDONLY | O_DIRECTORY, 0)
 				 : srv_fs_open(s, s->rootfd, r->path.tenant, O_RDONLY | O_DIRECTORY, 0);
+	if (dfd == -ENOENT && create && r->path.dir[0] && !srv_fs_make_layout(tfd)) /* a folder removed by hand */
+		dfd = srv_fs_open(s, tfd, r->path.dir, O_RDONLY | O_DIRECTORY, 0);
 	if (dfd < 0)
 		return dfd;
 	r->dirfd = dfd;
