@@ -3,12 +3,12 @@
 
 #include <string.h>
 
-int rp_store_open(rp_store **out, const char *where, rp_err *e)
+int rp_store_open(rp_store **out, const char *where, const char *token, rp_err *e)
 {
 	if (!where || !*where)
 		return rp_err_set(e, RP_EINVAL, "no repository given (use -r or REMPART_REPOSITORY)");
 	if (!strncmp(where, "rest:", 5)) {
-		return rp_store_rest_open(out, where + 5, NULL, e);
+		return rp_store_rest_open(out, where + 5, token, e);
 	}
 	if (!strncmp(where, "local:", 6))
 		where += 6;

@@ -53,8 +53,9 @@ struct rp_store_writer {
 };
 
 /* Opens the store a repository string names: "rest:http(s)://..." or a
- * local path (optionally "local:PATH").  The store is not created. */
-int rp_store_open(rp_store **out, const char *where, rp_err *e);
+ * local path (optionally "local:PATH").  token is the bearer token for
+ * rest: (NULL: the backend reads REMPART_TOKEN).  Nothing is created. */
+int rp_store_open(rp_store **out, const char *where, const char *token, rp_err *e);
 
 /* Reads [off, off+len) of name (len 0: to the end) and appends to out.
  * RP_ENOTFOUND when the file does not exist; RP_ECORRUPT when the file is

@@ -653,7 +653,7 @@ static void test_open_errors(void **state)
 	setenv("REMPART_TOKEN", f->reader, 1);
 	char where[160];
 	snprintf(where, sizeof where, "rest:%s", f->url);
-	assert_int_equal(rp_store_open(&s, where, &e), 0);
+	assert_int_equal(rp_store_open(&s, where, NULL, &e), 0);
 	unsetenv("REMPART_TOKEN");
 	uint64_t size;
 	assert_int_equal(rp_store_stat(s, "config", &size, &e), 0);
