@@ -15,7 +15,13 @@
  * and compared.
  *
  * Writers spool to an unlinked temporary file (never a whole pack in
- * memory) and upload it on commit.
+ * memory).  Committing a content-addressed file hands it to background
+ * upload threads and returns at once, so the engine packs the next file
+ * while this one travels: the store contract only promises durability
+ * after rp_store_sync, which waits for every upload and reports the first
+ * failure.  Reads, listings and removals of a name still in flight wait
+ * for it, so a caller always reads its own writes.  `config` and files
+ * written with rp_store_put are uploaded before the call returns.
  */
 #include "store.h"
 
@@ -45,6 +51,18 @@
 #define ERRTEXT_BYTES 300
 #define NAME_MAX_CHARS 200
 #define CONFIG_COMPARE_MAX_BYTES (1u << 20)
+/* Background uploads: threads, and committed files that may wait for one
+ * (each is a spooled pack on the client's temporary disk). */
+#define UPLOAD_THREADS 4
+#define UPLOAD_QUEUE_MAX 4
+
+typedef struct upload_job {
+	struct upload_job *next;
+	int fd;
+	uint64_t n;
+	int started;
+	char name[NAME_MAX_CHARS + 1];
+} upload_job;
 
 typedef struct rest_store {
 	rp_store base;
@@ -58,6 +76,14 @@ typedef struct rest_store {
 	pthread_mutex_t mu; /* idle */
 	CURL **idle;
 	size_t n_idle, cap_idle;
+	pthread_mutex_t up_mu; /* jobs, n_waiting, up_*; up_cv signals every change */
+	pthread_cond_t up_cv;
+	upload_job *jobs; /* FIFO: waiting and running uploads */
+	unsigned n_waiting;
+	pthread_t up_threads[UPLOAD_THREADS];
+	int n_up_threads, up_stop;
+	int up_rc; /* first failure of a background upload, until sync reports it */
+	char up_msg[RP_ERR_MSG_BYTES];
 } rest_store;
 
 typedef struct rest_writer {
@@ -450,6 +476,24 @@ static int status_err(rest_store *s, const rest_req *q, rp_err *e)
 	}
 }
 
+/* ---- background uploads (see the top of the file) ---- */
+
+/* Waits until no upload of name (any upload when name is NULL) is queued
+ * or running. */
+static void wait_uploads(rest_store *s, const char *name)
+{
+	pthread_mutex_lock(&s->up_mu);
+	for (;;) {
+		const upload_job *j = s->jobs;
+		while (j && name && strcmp(j->name, name))
+			j = j->next;
+		if (!j)
+			break;
+		pthread_cond_wait(&s->up_cv, &s->up_mu);
+	}
+	pthread_mutex_unlock(&s->up_mu);
+}
+
 /* ---- operations ---- */
 
 static int rest_get(rp_store *base, const char *name, uint64_t off, uint64_t len, rp_buf *out, rp_err *e)
@@ -458,6 +502,7 @@ static int rest_get(rp_store *base, const char *name, uint64_t off, uint64_t len
 	rest_req q = {.method = "GET", .name = name, .out = out, .out_start = out->len, .fd = -1};
 	if (!name_ok(name))
 		return rp_err_set(e, RP_EINVAL, "invalid object name '%s'", name ? name : "");
+	wait_uploads(s, name);
 	if (len && off > UINT64_MAX - len)
 		return rp_err_set(e, RP_EINVAL, "%s: bad range", name);
 	if (len)
@@ -502,6 +547,7 @@ static int rest_stat(rp_store *base, const char *name, uint64_t *size, rp_err *e
 	rest_req q = {.method = "HEAD", .name = name, .fd = -1};
 	if (!name_ok(name))
 		return rp_err_set(e, RP_EINVAL, "invalid object name '%s'", name ? name : "");
+	wait_uploads(s, name);
 	int rc = perform(s, &q, e);
 	if (rc)
 		return rc;
@@ -612,10 +658,92 @@ static void rest_writer_abort(rp_store_writer *base)
 	free(w);
 }
 
+static void *upload_main(void *arg)
+{
+	rest_store *s = arg;
+	pthread_mutex_lock(&s->up_mu);
+	for (;;) {
+		upload_job *j = s->jobs;
+		while (j && j->started)
+			j = j->next;
+		if (!j) {
+			if (s->up_stop)
+				break;
+			pthread_cond_wait(&s->up_cv, &s->up_mu);
+			continue;
+		}
+		j->started = 1;
+		s->n_waiting--;
+		pthread_mutex_unlock(&s->up_mu);
+		rp_err e;
+		int rc = upload(s, j->name, NULL, j->fd, j->n, &e);
+		if (rc == RP_EEXIST)
+			rc = 0; /* the name is the content's hash: the same bytes are there */
+		close(j->fd);
+		pthread_mutex_lock(&s->up_mu);
+		if (rc && !s->up_rc) {
+			s->up_rc = rc;
+			snprintf(s->up_msg, sizeof s->up_msg, "%s", e.msg);
+		}
+		upload_job **pp = &s->jobs;
+		while (*pp != j)
+			pp = &(*pp)->next;
+		*pp = j->next;
+		free(j);
+		pthread_cond_broadcast(&s->up_cv);
+	}
+	pthread_mutex_unlock(&s->up_mu);
+	return NULL;
+}
+
+/* Queues the spooled file of w for upload under name; takes w's fd. */
+static int upload_later(rest_writer *w, const char *name, rp_err *e)
+{
+	rest_store *s = w->s;
+	upload_job *j = calloc(1, sizeof *j);
+	if (!j)
+		return rp_err_set(e, RP_ENOMEM, "out of memory");
+	snprintf(j->name, sizeof j->name, "%s", name);
+	j->fd = w->fd;
+	j->n = w->n;
+	pthread_mutex_lock(&s->up_mu);
+	if (s->up_rc) { /* an earlier upload failed: stop here, with its reason */
+		int rc = rp_err_set(e, s->up_rc, "%s", s->up_msg);
+		pthread_mutex_unlock(&s->up_mu);
+		free(j);
+		return rc;
+	}
+	while (s->n_up_threads < UPLOAD_THREADS &&
+	       !pthread_create(&s->up_threads[s->n_up_threads], NULL, upload_main, s))
+		s->n_up_threads++;
+	if (!s->n_up_threads) {
+		pthread_mutex_unlock(&s->up_mu);
+		free(j);
+		return rp_err_set(e, RP_ENOMEM, "cannot start upload threads");
+	}
+	while (s->n_waiting >= UPLOAD_QUEUE_MAX) /* back-pressure on the packer */
+		pthread_cond_wait(&s->up_cv, &s->up_mu);
+	upload_job **pp = &s->jobs;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = j;
+	s->n_waiting++;
+	w->fd = -1;
+	pthread_cond_broadcast(&s->up_cv);
+	pthread_mutex_unlock(&s->up_mu);
+	return 0;
+}
+
 static int rest_writer_commit(rp_store_writer *base, const char *name, rp_err *e)
 {
 	rest_writer *w = (rest_writer *)base;
-	int rc = upload(w->s, name, NULL, w->fd, w->n, e);
+	int rc;
+	if (!name_ok(name))
+		rc = rp_err_set(e, RP_EINVAL, "invalid object name '%s'", name ? name : "");
+	else if (is_content_addressed(name))
+		rc = upload_later(w, name, e);
+	else
+		rc = upload(w->s, name, NULL, w->fd, w->n, e);
 	rest_writer_abort(base);
 	return rc;
 }
@@ -634,6 +762,7 @@ static int rest_list(rp_store *base, const char *dir, rp_store_list_fn fn, void 
 	rest_req q = {.method = "GET", .name = dir, .folder = 1, .out = &body, .fd = -1};
 	if (!name_ok(dir))
 		return rp_err_set(e, RP_EINVAL, "invalid folder name '%s'", dir ? dir : "");
+	wait_uploads(s, NULL);
 	int rc = perform(s, &q, e);
 	if (rc)
 		goto done;
@@ -677,6 +806,7 @@ static int rest_remove(rp_store *base, const char *name, rp_err *e)
 	rest_req q = {.method = "DELETE", .name = name, .fd = -1};
 	if (!name_ok(name))
 		return rp_err_set(e, RP_EINVAL, "invalid object name '%s'", name ? name : "");
+	wait_uploads(s, name);
 	int rc = perform(s, &q, e);
 	if (rc)
 		return rc;
@@ -689,8 +819,17 @@ static int rest_remove(rp_store *base, const char *name, rp_err *e)
 
 static int rest_sync(rp_store *base, rp_err *e)
 {
-	/* the server answers a PUT only once the file is durable */
-	return 0;
+	/* the server answers a PUT only once the file is durable, so this
+	 * only waits for the background uploads */
+	rest_store *s = (rest_store *)base;
+	wait_uploads(s, NULL);
+	pthread_mutex_lock(&s->up_mu);
+	int rc = s->up_rc;
+	if (rc)
+		rp_err_set(e, rc, "%s", s->up_msg);
+	s->up_rc = 0;
+	pthread_mutex_unlock(&s->up_mu);
+	return rc;
 }
 
 static int rest_create(rp_store *base, rp_err *e)
@@ -710,6 +849,15 @@ static int rest_create(rp_store *base, rp_err *e)
 static void rest_close(rp_store *base)
 {
 	rest_store *s = (rest_store *)base;
+	/* queued uploads still go out: the caller may not have synced */
+	pthread_mutex_lock(&s->up_mu);
+	s->up_stop = 1;
+	pthread_cond_broadcast(&s->up_cv);
+	pthread_mutex_unlock(&s->up_mu);
+	for (int i = 0; i < s->n_up_threads; i++)
+		pthread_join(s->up_threads[i], NULL);
+	pthread_mutex_destroy(&s->up_mu);
+	pthread_cond_destroy(&s->up_cv);
 	for (size_t i = 0; i < s->n_idle; i++)
 		curl_easy_cleanup(s->idle[i]);
 	free(s->idle);
@@ -792,6 +940,8 @@ int rp_store_rest_open(rp_store **out, const char *url, const char *token, rp_er
 	}
 	s->base.ops = &rest_ops;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_mutex_init(&s->up_mu, NULL);
+	pthread_cond_init(&s->up_cv, NULL);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&s->share_mu[i], NULL);
 	char auth[600];

@@ -402,6 +402,77 @@ static void test_writer_streams(void **state)
 	rp_store_close(s);
 }
 
+static int write_file(rp_store *s, const char *name, const uint8_t *d, size_t n, rp_err *e)
+{
+	rp_store_writer *w;
+	int rc = rp_store_writer_open(s, &w, e);
+	if (!rc && (rc = rp_store_writer_write(w, d, n, e)))
+		rp_store_writer_abort(w);
+	else if (!rc)
+		rc = rp_store_writer_commit(w, name, e);
+	return rc;
+}
+
+static void test_background_uploads(void **state)
+{
+	fixture *f = *state;
+	rp_store *s = open_store(f, f->append);
+	rp_err e;
+	uint64_t size;
+	char names[12][128];
+	uint8_t *d[12];
+	/* more commits than upload threads and queue slots together */
+	for (int i = 0; i < 12; i++) {
+		size_t n = 300000 + (size_t)i;
+		d[i] = random_bytes(n, 500 + (uint32_t)i);
+		object_name("data", d[i], n, names[i]);
+		assert_int_equal(write_file(s, names[i], d[i], n, &e), 0);
+	}
+	/* a caller reads its own writes, even before sync */
+	rp_buf b = {0};
+	assert_int_equal(rp_store_get(s, names[11], 0, 0, &b, &e), 0);
+	assert_int_equal(b.len, 300011);
+	assert_memory_equal(b.data, d[11], b.len);
+	assert_int_equal(rp_store_sync(s, &e), 0);
+	for (int i = 0; i < 12; i++) {
+		assert_int_equal(rp_store_stat(s, names[i], &size, &e), 0);
+		assert_int_equal(size, 300000 + (uint64_t)i);
+	}
+	/* the same pack again: already there, not an error */
+	assert_int_equal(write_file(s, names[3], d[3], 300003, &e), 0);
+	assert_int_equal(rp_store_sync(s, &e), 0);
+
+	/* a failed background upload surfaces at sync, with its reason, and
+	 * makes the next commits fail until then */
+	char wrong[128];
+	object_name("data", "other bytes", 11, wrong);
+	assert_int_equal(write_file(s, wrong, d[0], 1000, &e), 0);
+	/* reading the name waits for its upload, which fails */
+	assert_int_equal(rp_store_get(s, wrong, 0, 0, &b, &e), RP_ENOTFOUND);
+	assert_int_not_equal(write_file(s, names[0], d[0], 300000, &e), 0);
+	assert_non_null(strstr(e.msg, "SHA-256"));
+	int rc = rp_store_sync(s, &e);
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(e.msg, "SHA-256"));
+	assert_int_equal(rp_store_sync(s, &e), 0);
+	assert_int_equal(write_file(s, names[0], d[0], 300000, &e), 0);
+	assert_int_equal(rp_store_sync(s, &e), 0);
+
+	/* closing without sync still delivers what was committed */
+	uint8_t *last = random_bytes(200000, 999);
+	char lname[128];
+	object_name("data", last, 200000, lname);
+	assert_int_equal(write_file(s, lname, last, 200000, &e), 0);
+	rp_store_close(s);
+	s = open_store(f, f->append);
+	assert_int_equal(rp_store_stat(s, lname, &size, &e), 0);
+	free(last);
+	for (int i = 0; i < 12; i++)
+		free(d[i]);
+	rp_buf_free(&b);
+	rp_store_close(s);
+}
+
 typedef struct worker {
 	rp_store *s;
 	int id, ok;
@@ -670,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_lock_ownership),
 		cmocka_unit_test(test_writer_streams),
+		cmocka_unit_test(test_background_uploads),
 		cmocka_unit_test(test_concurrent_puts),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_tls),
