@@ -57,6 +57,7 @@ enum MHD_Result srv_reply_resp(srv_req *r, struct MHD_Connection *c, int status,
 	if (!resp)
 		return MHD_NO;
 	r->status = status;
+	MHD_add_response_header(resp, "Rempart-Protocol", SRV_PROTOCOL_VERSION);
 	if (r->authed)
 		MHD_add_response_header(resp, "Rempart-Role", rp_role_name(r->tok.role));
 	if (__atomic_load_n(&r->srv->draining, __ATOMIC_RELAXED))

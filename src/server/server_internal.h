@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* Sent in every response (docs/PROTOCOL.md). */
+#define SRV_PROTOCOL_VERSION "1"
 /* Folder inside each tenant that the protocol cannot name (it starts with
  * a dot): temporary uploads and lock ownership records live there. */
 #define SRV_PRIVATE_DIR ".rempart"
