@@ -6,7 +6,7 @@ set -u
 . "$(dirname "$0")/lib/server_common.sh"
 
 TOWNS="donges vue savenay cordemais lavau"
-FILES=25
+FILES=16
 declare -A TOK RTOK
 for t in $TOWNS; do
 	TOK[$t]=$(new_token "$t" append)
@@ -19,7 +19,7 @@ upload_loop() {
 	local t=$1 i n f p st
 	mkdir -p "$T/$t"
 	for i in $(seq 1 $FILES); do
-		n=$(( (RANDOM * 32768 + RANDOM) % 2000000 + 1 ))
+		n=$(( (RANDOM * 32768 + RANDOM) % 1500000 + 1 ))
 		f=$T/$t/$i.bin
 		head -c "$n" /dev/urandom >"$f"
 		[ $((i % 5)) = 0 ] && p=$(obj_path index "$f") || p=$(obj_path data "$f")
