@@ -54,6 +54,7 @@ int srv_path_leaf_ok(srv_file_kind kind, const char *data_prefix, const char *na
 typedef struct srv_metrics srv_metrics;
 enum { SRV_M_GET, SRV_M_HEAD, SRV_M_PUT, SRV_M_DELETE, SRV_M_OTHER, SRV_M_COUNT };
 
+/* An empty set of counters, safe to update from any thread. */
 int srv_metrics_new(srv_metrics **out, rp_err *e);
 void srv_metrics_free(srv_metrics *m);
 /* Counts one finished request; tenant NULL for an unauthenticated one. */
@@ -129,6 +130,7 @@ typedef struct srv_req {
 	uint64_t max_bytes;
 } srv_req;
 
+/* Monotonic clock, in nanoseconds. */
 int64_t srv_now_ns(void);
 
 /* Queues a short text/plain response; returns the MHD result. */
@@ -139,7 +141,9 @@ enum MHD_Result srv_reply_resp(srv_req *r, struct MHD_Connection *c, int status,
 /* Maps an errno from file operations to an HTTP status and replies. */
 enum MHD_Result srv_reply_errno(srv_req *r, struct MHD_Connection *c, int err, const char *what);
 
-/* ---- safe file access under the root (server_fs.c) ---- */
+/* ---- safe file access under the root (server_fs.c) ----
+ * These return -errno rather than an RP_E* code: the caller turns the
+ * errno into an HTTP status (ENOSPC is 507, ELOOP 403, ...). */
 
 /* Opens rel below dirfd without following any symbolic link and without
  * leaving dirfd; returns an fd or -errno. */
