@@ -25,6 +25,7 @@ static const command commands[] = {
 	{"forget", cmd_forget, "remove snapshots by a retention policy (--prune to free space)"},
 	{"prune", cmd_prune, "remove data no snapshot uses"},
 	{"key", cmd_key, "add, list, remove keys, change a password"},
+	{"serve", cmd_serve, "serve repositories over HTTP (append-only, many tenants)"},
 	{"cat", cmd_cat, "print a repository object (debugging)"},
 	{"unlock", cmd_unlock, "remove stale locks"},
 	{"version", cmd_version, "print the version"},

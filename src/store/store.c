@@ -3,16 +3,11 @@
 
 #include <string.h>
 
-/* Until the rest: backend is linked in, the linker resolves to NULL. */
-int rp_store_rest_open(rp_store **out, const char *url, const char *token, rp_err *e) __attribute__((weak));
-
 int rp_store_open(rp_store **out, const char *where, const char *token, rp_err *e)
 {
 	if (!where || !*where)
 		return rp_err_set(e, RP_EINVAL, "no repository given (use -r or REMPART_REPOSITORY)");
 	if (!strncmp(where, "rest:", 5)) {
-		if (!rp_store_rest_open)
-			return rp_err_set(e, RP_EINVAL, "this build has no rest: backend");
 		return rp_store_rest_open(out, where + 5, token, e);
 	}
 	if (!strncmp(where, "local:", 6))

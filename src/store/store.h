@@ -84,6 +84,10 @@ void rp_store_close(rp_store *s);
 
 /* Backends. */
 int rp_store_local_open(rp_store **out, const char *path, rp_err *e);
+/* A repository behind `rempart serve`: url is http(s)://HOST:PORT/TENANT.
+ * token NULL: REMPART_TOKEN, else the first line of REMPART_TOKEN_FILE.
+ * REMPART_CACERT names a CA bundle for a server with a private
+ * certificate; REMPART_RETRY_SECONDS bounds the retries (default 120). */
 int rp_store_rest_open(rp_store **out, const char *url, const char *token, rp_err *e);
 
 #endif
