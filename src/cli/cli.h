@@ -68,7 +68,9 @@ int cmd_prune(rp_cli *cli, int argc, char **argv);
 #include "engine/lock.h"
 #include "engine/repo.h"
 
-enum { RP_OPEN_NOLOCK = 0, RP_OPEN_SHARED = 1, RP_OPEN_EXCLUSIVE = 2 };
+/* RP_OPEN_READ: a shared lock when the store lets us write one (a
+ * read-only token does not; reading goes on without). */
+enum { RP_OPEN_NOLOCK = 0, RP_OPEN_SHARED = 1, RP_OPEN_EXCLUSIVE = 2, RP_OPEN_READ = 3 };
 
 typedef struct rp_session {
 	rp_repo *repo;
@@ -80,6 +82,9 @@ typedef struct rp_session {
  * (unless --no-lock) and loads the index when want_index. */
 int rp_session_open(rp_cli *cli, rp_session *s, int lock, int want_index, rp_err *e);
 void rp_session_close(rp_session *s);
+/* Opens the repository's store with the token from --token-file or the
+ * environment; nothing is read yet. */
+int rp_cli_repo_open(const rp_cli *cli, rp_repo **out, rp_err *e);
 int cmd_unlock(rp_cli *cli, int argc, char **argv);
 int cmd_version(rp_cli *cli, int argc, char **argv);
 /* Prints a line to stderr unless --quiet. */

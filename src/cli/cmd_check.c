@@ -96,7 +96,7 @@ int cmd_check(rp_cli *cli, int argc, char **argv)
 	rp_session s;
 	rp_check_result res;
 	rp_err e;
-	int rc = rp_session_open(cli, &s, RP_OPEN_SHARED, 0, &e);
+	int rc = rp_session_open(cli, &s, RP_OPEN_READ, 0, &e);
 	if (rc) {
 		rp_buf_free(&out);
 		return rp_cli_fail(cli, &e);

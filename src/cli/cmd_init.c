@@ -53,7 +53,7 @@ int cmd_init(rp_cli *cli, int argc, char **argv)
 		return rp_cli_usage("init", "pack size must be between 1 MiB and 1 GiB");
 	rp_repo *r = NULL;
 	char *pw = NULL;
-	int rc = rp_repo_open(&r, cli->repo, NULL, &e);
+	int rc = rp_cli_repo_open(cli, &r, &e);
 	if (!rc)
 		rc = rp_cli_password(cli, "new repository password", 1, &pw, &e);
 	if (!rc && !*pw)

@@ -178,23 +178,41 @@ int rp_cli_new_password(const char *file, char **out, rp_err *e)
 	return prompt_twice("new password", out, e);
 }
 
+int rp_cli_repo_open(const rp_cli *cli, rp_repo **out, rp_err *e)
+{
+	char *token = NULL;
+	const char *tf = cli->token_file ? cli->token_file : getenv("REMPART_TOKEN_FILE");
+	int rc = tf ? read_first_line(tf, &token, e) : 0;
+	if (rc)
+		return rc;
+	rp_repo_opts o = {token, cli->cache_dir};
+	rc = rp_repo_open(out, cli->repo, &o, e);
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	return rc;
+}
+
 int rp_session_open(rp_cli *cli, rp_session *s, int lock, int want_index, rp_err *e)
 {
 	memset(s, 0, sizeof *s);
-	char *token = NULL, *pw = NULL;
-	int rc = 0;
-	const char *tf = cli->token_file ? cli->token_file : getenv("REMPART_TOKEN_FILE");
-	if (tf && (rc = read_first_line(tf, &token, e)))
-		return rc;
-	rp_repo_opts o = {token, cli->cache_dir};
-	if ((rc = rp_repo_open(&s->repo, cli->repo, &o, e)))
+	char *pw = NULL;
+	int rc = rp_cli_repo_open(cli, &s->repo, e);
+	if (rc)
 		goto done;
 	if ((rc = rp_cli_password(cli, "repository password", 0, &pw, e)))
 		goto done;
 	if ((rc = rp_repo_unlock(s->repo, pw, e)))
 		goto done;
-	if (lock && !cli->no_lock && (rc = rp_lock_acquire(s->repo, lock == RP_OPEN_EXCLUSIVE, &s->lock, e)))
-		goto done;
+	if (lock && !cli->no_lock && (rc = rp_lock_acquire(s->repo, lock == RP_OPEN_EXCLUSIVE, &s->lock, e))) {
+		/* a read-only token cannot write a lock; reading needs none */
+		if (!(rc == RP_EPERM && lock == RP_OPEN_READ))
+			goto done;
+		rp_cli_note(cli, "note: %s; going on without a lock\n", e->msg);
+		rc = 0;
+		rp_err_clear(e);
+	}
 	if (want_index) {
 		if ((rc = rp_index_new(&s->idx, e)))
 			goto done;
@@ -208,10 +226,6 @@ done:
 	if (pw) {
 		memset(pw, 0, strlen(pw));
 		free(pw);
-	}
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
 	}
 	if (rc)
 		rp_session_close(s);
