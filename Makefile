@@ -31,7 +31,7 @@ CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all demo test unit bench deps clean fuzz check-deps
+.PHONY: all demo test unit bench deps clean fuzz check-deps pii-scan bench-exposure
 all: $(BUILD)/rempart
 
 $(BUILD)/obj/%.o: src/%.c
@@ -49,7 +49,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librempart.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function $(LDFLAGS) -o $@ $< $(BUILD)/librempart.a $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/pii-scan
+
+# the PII scanner over a plain directory (benchmarks and exposure tests)
+PII_SCAN_SRC := $(wildcard bench/exposure/*.c)
+$(BUILD)/pii-scan: $(PII_SCAN_SRC) $(BUILD)/librempart.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(PII_SCAN_SRC) $(BUILD)/librempart.a $(LDLIBS)
+
+pii-scan: $(BUILD)/pii-scan
+
+bench-exposure: deps
+	@$(MAKE) --no-print-directory $(BUILD)/pii-scan
+	@bench/exposure/run.sh
 
 deps:
 	@scripts/install-deps.sh

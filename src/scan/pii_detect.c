@@ -127,6 +127,12 @@ static const kw_rule SIREN_KW[] = {
 	{"siren", 0}, {"siret", 0}, {"rcs", 1},
 };
 
+static const kw_rule CARD_KW[] = {
+	{"carte", 0},    {"card", 0},      {"cb", 1},         {"visa", 1},  {"mastercard", 0},
+	{"master card", 0}, {"amex", 1},   {"american express", 0},         {"maestro", 1},
+	{"paiement", 0}, {"payment", 0},   {"pan", 1},        {"cr\xc3\xa9" "dit", 0},
+};
+
 static const kw_rule STREET_KW[] = {
 	{"rue", 1},       {"avenue", 1},     {"av", 1},          {"ave", 1},
 	{"boulevard", 1}, {"bd", 1},         {"bld", 1},         {"blvd", 1},
@@ -153,8 +159,19 @@ int pii_has_birth_keyword(const uint8_t *buf, size_t len)
 	return any_kw(buf, 0, len, BIRTH_KW, NKW(BIRTH_KW));
 }
 
+int pii_has_card_keyword(const uint8_t *buf, size_t len)
+{
+	return any_kw(buf, 0, len, CARD_KW, NKW(CARD_KW));
+}
+
+int pii_has_siret_keyword(const uint8_t *buf, size_t len)
+{
+	return any_kw(buf, 0, len, SIREN_KW, NKW(SIREN_KW));
+}
+
 #define BIRTH_LOOKBACK_BYTES 64
 #define SIREN_LOOKBACK_BYTES 40
+#define CARD_LOOKBACK_BYTES 48
 #define STREET_LOOKBACK_BYTES 110
 
 static size_t back(size_t at, size_t span)
@@ -388,9 +405,9 @@ static size_t house_number_before(const uint8_t *b, size_t lo, size_t q)
 static int try_address(const uint8_t *b, size_t len, size_t p, size_t end, pii_hit_fn fn,
 		       void *ctx)
 {
-	/* the town follows: spaces then a letter */
+	/* the town follows: spaces (or a cell break) then a letter */
 	size_t j = end;
-	while (j < len && j - end < 3 && b[j] == ' ')
+	while (j < len && j - end < 3 && (b[j] == ' ' || b[j] == '\t' || b[j] == ','))
 		j++;
 	if (j == end || j >= len || !(IS(b[j], C_UPPER | C_LOWER) || b[j] == 0xc3))
 		return 0;
@@ -403,6 +420,17 @@ static int try_address(const uint8_t *b, size_t len, size_t p, size_t end, pii_h
 			size_t start = house_number_before(b, back(q, 16) > lo ? back(q, 16) : lo, q);
 			if (start == SIZE_MAX)
 				continue;
+			/* another postcode or number, or a second line break, between
+			 * the street and this postcode: they do not belong together */
+			size_t run = 0, breaks = 0;
+			int apart = 0;
+			for (size_t k = q; k < p && !apart; k++) {
+				run = is_digit(b[k]) ? run + 1 : 0;
+				breaks += b[k] == '\n';
+				apart = run >= 5 || breaks > 1;
+			}
+			if (apart)
+				return 0;
 			uint8_t v[PII_VALUE_MAX_BYTES];
 			size_t n = 0;
 			int space = 0;
@@ -471,6 +499,35 @@ static int date_end_ok(const uint8_t *b, size_t len, size_t e)
 	return !((b[e] == '/' || b[e] == '-' || b[e] == '.') && e + 1 < len && is_digit(b[e + 1]));
 }
 
+/* A birth keyword before a date at b[i]: on the same line, within
+ * BIRTH_LOOKBACK_BYTES, with no other year between them (so in "né le
+ * 12/03/1985, marié le 03/06/2010" only the first date is a birth date). */
+static int birth_context(const uint8_t *b, size_t i)
+{
+	size_t lo = back(i, BIRTH_LOOKBACK_BYTES);
+	for (size_t k = i; k-- > lo;) {
+		if (b[k] == '\n') {
+			lo = k + 1;
+			break;
+		}
+	}
+	for (size_t at = i; at-- > lo;) {
+		uint8_t c = fold(b[at]);
+		for (size_t r = 0; r < NKW(BIRTH_KW); r++) {
+			if ((uint8_t)BIRTH_KW[r].kw[0] != c || !kw_at(b, i, at, BIRTH_KW[r].kw, BIRTH_KW[r].whole))
+				continue;
+			size_t run = 0;
+			for (size_t k = at; k < i; k++) {
+				run = is_digit(b[k]) ? run + 1 : 0;
+				if (run == 4)
+					return 0;
+			}
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static size_t try_date(const uint8_t *b, size_t len, size_t i, pii_hit_fn fn, void *ctx)
 {
 	int d = 0, m = 0, y = 0;
@@ -521,9 +578,7 @@ static size_t try_date(const uint8_t *b, size_t len, size_t i, pii_hit_fn fn, vo
 	if (!rp_pii_date_valid(y, m, d) || !date_end_ok(b, len, e))
 		return 0;
 	pii_hit h;
-	h.kind = any_kw(b, back(i, BIRTH_LOOKBACK_BYTES), i, BIRTH_KW, NKW(BIRTH_KW))
-			 ? RP_PII_BIRTHDATE
-			 : PII_HIT_DATE;
+	h.kind = birth_context(b, i) ? RP_PII_BIRTHDATE : PII_HIT_DATE;
 	h.flags = 0;
 	h.off = i;
 	h.len = e - i;
@@ -582,12 +637,17 @@ static size_t try_number(const uint8_t *b, size_t len, size_t i, pii_hit_fn fn, 
 			emit_nir(fn, ctx, i, end, s.d, j == 1);
 			return end;
 		}
+		/* SIRETs and card numbers written as one run of digits look like
+		 * any reference number: without a keyword before them they are
+		 * flagged bare, and count only in a table column named for them */
 		if (n == 14 && siret_grouping(&s, j) && rp_pii_siret_valid(s.d, 14)) {
-			emit(fn, ctx, RP_PII_SIRET, 0, i, end, (const uint8_t *)s.d, 14);
+			int bare = j == 1 && !any_kw(b, back(i, SIREN_LOOKBACK_BYTES), i, SIREN_KW, NKW(SIREN_KW));
+			emit(fn, ctx, RP_PII_SIRET, bare ? PII_HIT_F_BARE : 0, i, end, (const uint8_t *)s.d, 14);
 			return end;
 		}
 		if (n >= 13 && n <= 19 && card_grouping(&s, j) && rp_pii_card_valid(s.d, n)) {
-			emit(fn, ctx, RP_PII_CARD, 0, i, end, (const uint8_t *)s.d, n);
+			int bare = j == 1 && !any_kw(b, back(i, CARD_LOOKBACK_BYTES), i, CARD_KW, NKW(CARD_KW));
+			emit(fn, ctx, RP_PII_CARD, bare ? PII_HIT_F_BARE : 0, i, end, (const uint8_t *)s.d, n);
 			return end;
 		}
 		if (n == 13 && s.gl[0] == 4 && !memcmp(s.d, "0033", 4) && s.d[4] != '0' &&

@@ -21,7 +21,10 @@
 /* Hit kinds beyond RP_PII_*: a valid date with no birth context (the table
  * stage promotes it when its column is a birth-date column). */
 #define PII_HIT_DATE RP_PII_KINDS
-/* A NIR written as 15 digits in one run: in tables it needs context. */
+/* A NIR, SIRET or card number written as one run of digits, with no
+ * keyword before it (for NIRs: whatever precedes): random reference numbers
+ * pass their checks too often, so bare hits need context (see pii_table.c;
+ * in running text bare NIRs count, bare SIRETs and cards do not). */
 #define PII_HIT_F_BARE 1u
 
 /* Longest span the detector reads before (keywords, e-mail local parts,
@@ -51,6 +54,10 @@ size_t pii_detect(const uint8_t *buf, size_t len, size_t from, size_t to, pii_hi
 int pii_has_nir_keyword(const uint8_t *buf, size_t len);
 /* 1 if buf[0..len) holds a birth keyword (naissance, né le, dob, ...). */
 int pii_has_birth_keyword(const uint8_t *buf, size_t len);
+/* 1 if buf[0..len) holds a payment-card keyword (carte, cb, visa, ...). */
+int pii_has_card_keyword(const uint8_t *buf, size_t len);
+/* 1 if buf[0..len) holds a SIREN/SIRET keyword (siren, siret, rcs). */
+int pii_has_siret_keyword(const uint8_t *buf, size_t len);
 
 /* ---- text window ---- */
 
@@ -81,7 +88,7 @@ void pii_text_break(pii_text *t);
 #define PII_TABLE_MAX_HITS 512
 #define PII_TABLE_MAX_COLS 256 /* columns whose header role is remembered */
 
-enum { PII_ROLE_NONE, PII_ROLE_NIR, PII_ROLE_BIRTH };
+enum { PII_ROLE_NONE, PII_ROLE_NIR, PII_ROLE_BIRTH, PII_ROLE_CARD, PII_ROLE_SIRET };
 
 struct pii_sc;
 

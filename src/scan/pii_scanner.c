@@ -94,12 +94,16 @@ void pii_sc_count(pii_sc *sc, int kind, const uint8_t *v, size_t n, uint32_t she
 		slot->n[kind]++;
 }
 
-/* Hits from running text: only real kinds count; plain dates do not. */
+/* Hits from running text: plain dates, and SIRET or card numbers written
+ * as a bare run of digits with no keyword before them, do not count. */
 static void text_hit(void *ctx, const pii_hit *h)
 {
 	pii_sc *sc = ctx;
-	if (h->kind < RP_PII_KINDS)
-		pii_sc_count(sc, h->kind, h->val, h->val_len, 0, -1, NULL);
+	if (h->kind >= RP_PII_KINDS)
+		return;
+	if ((h->flags & PII_HIT_F_BARE) && (h->kind == RP_PII_SIRET || h->kind == RP_PII_CARD))
+		return;
+	pii_sc_count(sc, h->kind, h->val, h->val_len, 0, -1, NULL);
 }
 
 int rp_pii_scanner_new(rp_pii_scanner **out, rp_pii_distinct *d, rp_err *e)

@@ -7,6 +7,9 @@
  *    NIR-like column header, a NIR keyword in the row, or a date in the row
  *    whose year and month match the NIR's (random 15-digit numbers pass the
  *    key and range checks about once in two thousand);
+ *  - a SIRET or card number written as one run of digits with no keyword
+ *    before it counts in a column whose header names it (siret, carte, cb,
+ *    ...) or in a row holding such a keyword;
  *  - a date counts as a birth date in a column whose header says so.
  * The first row is a header when it holds no identifier and no run of 5 or
  * more digits; its cells name the columns in the report.
@@ -120,17 +123,34 @@ static int take_header(pii_table *t)
 		size_t off, n;
 		cell_span(t, k, &off, &n);
 		set_name(t->name[col], t->row.data + off, n);
-		if (pii_has_nir_keyword(t->row.data + off, n))
+		const uint8_t *cell = t->row.data + off;
+		if (pii_has_nir_keyword(cell, n))
 			t->role[col] = PII_ROLE_NIR;
-		else if (pii_has_birth_keyword(t->row.data + off, n))
+		else if (pii_has_birth_keyword(cell, n))
 			t->role[col] = PII_ROLE_BIRTH;
+		else if (pii_has_siret_keyword(cell, n))
+			t->role[col] = PII_ROLE_SIRET;
+		else if (pii_has_card_keyword(cell, n))
+			t->role[col] = PII_ROLE_CARD;
 	}
 	return 1;
 }
 
+/* Row keyword lookups, done at most once per row. */
+typedef struct row_kw {
+	int nir, card, siret;
+} row_kw;
+
+static int row_has(pii_table *t, int *cache, int (*has)(const uint8_t *, size_t))
+{
+	if (*cache < 0)
+		*cache = has(t->row.data, t->row.len);
+	return *cache;
+}
+
 static void count_hits(pii_table *t)
 {
-	int keyword = -1;
+	row_kw kw = {-1, -1, -1};
 	for (size_t i = 0; i < t->nhits; i++) {
 		const pii_hit *h = &t->hits[i];
 		uint32_t col = t->ncells ? t->cell_col[cell_of(t, h->off)] : 0;
@@ -141,10 +161,14 @@ static void count_hits(pii_table *t)
 				continue;
 			kind = RP_PII_BIRTHDATE;
 		}
+		if (kind == RP_PII_CARD && (h->flags & PII_HIT_F_BARE) && role != PII_ROLE_CARD &&
+		    !row_has(t, &kw.card, pii_has_card_keyword))
+			continue;
+		if (kind == RP_PII_SIRET && (h->flags & PII_HIT_F_BARE) && role != PII_ROLE_SIRET &&
+		    !row_has(t, &kw.siret, pii_has_siret_keyword))
+			continue;
 		if (kind == RP_PII_NIR && (h->flags & PII_HIT_F_BARE) && role != PII_ROLE_NIR) {
-			if (keyword < 0)
-				keyword = pii_has_nir_keyword(t->row.data, t->row.len);
-			int ok = keyword;
+			int ok = row_has(t, &kw.nir, pii_has_nir_keyword);
 			for (size_t k = 0; k < t->nhits && !ok; k++) {
 				const pii_hit *d = &t->hits[k];
 				if ((d->kind == PII_HIT_DATE || d->kind == RP_PII_BIRTHDATE) &&
