@@ -251,12 +251,13 @@ typedef struct numseq {
 	uint8_t gl[SEQ_MAX_GROUPS];  /* digits per group */
 	size_t gs[SEQ_MAX_GROUPS];   /* group start */
 	size_t ge[SEQ_MAX_GROUPS];   /* just past the group */
-	unsigned sep;                /* separator in use (first byte, or 0xa0/0xaf) */
+	unsigned sep;                /* separator in use (' ' for every kind of space) */
 	size_t end;
 	int overflow;
 } numseq;
 
-/* Separator at b[j]: space, '.', '-', NBSP (C2 A0), narrow NBSP (E2 80 AF). */
+/* Separator at b[j]: space, '.', '-', NBSP (C2 A0), narrow NBSP (E2 80 AF).
+ * The spaces share one code: web pages mix them in one number. */
 static size_t sep_at(const uint8_t *b, size_t len, size_t j, unsigned *code)
 {
 	if (j >= len)
@@ -267,11 +268,11 @@ static size_t sep_at(const uint8_t *b, size_t len, size_t j, unsigned *code)
 		return 1;
 	}
 	if (c == 0xc2 && j + 1 < len && b[j + 1] == 0xa0) {
-		*code = 0xa0;
+		*code = ' ';
 		return 2;
 	}
 	if (c == 0xe2 && j + 2 < len && b[j + 1] == 0x80 && b[j + 2] == 0xaf) {
-		*code = 0xaf;
+		*code = ' ';
 		return 3;
 	}
 	return 0;

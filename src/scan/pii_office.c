@@ -268,6 +268,7 @@ int pii_office_scan(pii_doc *d, const uint8_t *zip, size_t n, rp_err *e)
 	if (!r.block)
 		return rp_err_set(e, RP_ENOMEM, "PII scanner: out of memory for an office file");
 	pii_sheet_reset(d->sheet);
+	uint64_t text_before = d->sc->text.total + d->sc->table_text;
 	rc = office_pass(&r, zip, n, 1);
 	if (!rc && !r.corrupt && r.sheets && r.format == RP_PII_FMT_XLSX)
 		rc = office_pass(&r, zip, n, 2);
@@ -280,7 +281,7 @@ int pii_office_scan(pii_doc *d, const uint8_t *zip, size_t n, rp_err *e)
 		d->skip_reason = RP_PII_SKIP_CORRUPT;
 	else if (r.format == RP_PII_FMT_UNKNOWN)
 		d->skip_reason = RP_PII_SKIP_BINARY;
-	else if (!r.parts)
-		d->skip_reason = RP_PII_SKIP_NO_TEXT;
+	else if (d->sc->text.total + d->sc->table_text == text_before)
+		d->skip_reason = RP_PII_SKIP_NO_TEXT; /* images only, or empty */
 	return 0;
 }
