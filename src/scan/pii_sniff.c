@@ -168,6 +168,8 @@ void pii_sniff(const uint8_t *head, size_t n, const char *ext, pii_sniffed *out)
 	memset(out, 0, sizeof *out);
 	out->format = RP_PII_FMT_TEXT;
 	out->charset = RP_PII_CS_UTF8;
+	if (n == 0)
+		return; /* an empty file: text with nothing in it */
 	if (n >= 4 && !memcmp(head, "PK\x03\x04", 4)) {
 		/* office zips name a telling part first */
 		int office = ext_in(ext, OFFICE_EXT, NLIST(OFFICE_EXT)) ||
