@@ -69,7 +69,7 @@ static void test_card(void **state)
 	/* one run of digits needs a payment word before it */
 	assert_int_equal(count("carte bancaire 4970101234567893", RP_PII_CARD), 1);
 	assert_int_equal(count("CB: 4970101234567893", RP_PII_CARD), 1);
-	assert_int_equal(count("R\xc3\xa9" "f. 4970101234567893", RP_PII_CARD), 0);
+	assert_int_equal(count("R\303\251f. 4970101234567893", RP_PII_CARD), 0);
 	assert_int_equal(count("4970 1012 3456 7894", RP_PII_CARD), 0);
 	assert_int_equal(count("1000 0000 0000 0008", RP_PII_CARD), 0); /* Luhn, no issuer */
 	assert_int_equal(count("4970 10 1234 567893", RP_PII_CARD), 0);
@@ -80,7 +80,7 @@ static void test_siret(void **state)
 	(void)state;
 	assert_int_equal(count("732 829 320 00074", RP_PII_SIRET), 1);
 	assert_int_equal(count("SIRET 73282932000074", RP_PII_SIRET), 1);
-	assert_int_equal(count("R\xc3\xa9" "f. 73282932000074", RP_PII_SIRET), 0);
+	assert_int_equal(count("R\303\251f. 73282932000074", RP_PII_SIRET), 0);
 	assert_int_equal(count("RCS Nantes 732 829 320", RP_PII_SIRET), 1);
 	assert_int_equal(count("siren : 732829320", RP_PII_SIRET), 1);
 	assert_int_equal(count("Commande 732 829 320", RP_PII_SIRET), 0);
@@ -121,7 +121,7 @@ static void test_phone(void **state)
 			fail_msg("not found as a phone: %s", yes[i]);
 	}
 	const char *no[] = {
-		"0612345678901", "R\xc3\xa9" "f. 33061234567890", "00 12 34 56 78", "1234567890",
+		"0612345678901", "R\303\251f. 33061234567890", "00 12 34 56 78", "1234567890",
 		"+44 20 7946 0958", "06 12 34 56 7", "06 1234 5678", "x0612345678", "06 12 34 56 78 9",
 		"0612345678,5",
 	};
