@@ -901,7 +901,7 @@ static const char *const KIND_SHORT_FR[RP_PII_KINDS] = {
 };
 
 static const char *const KIND_COLORS[RP_PII_KINDS] = {
-	"#c0392b", "#2471a3", "#7d3c98", "#7f8c8d", "#d68910", "#229954", "#cb4335", "#1abc9c",
+	"#c0392b", "#2471a3", "#7d3c98", "#7f8c8d", "#d68910", "#229954", "#e84393", "#1abc9c",
 };
 
 static const char *const SKIP_LABELS_FR[RP_PII_SKIP_REASONS] = {
