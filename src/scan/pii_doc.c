@@ -236,10 +236,12 @@ static int doc_sniffed(pii_doc *d, rp_err *e)
 	if (d->format == RP_PII_FMT_MAIL && d->depth >= PII_DOC_MAX_DEPTH)
 		d->format = RP_PII_FMT_TEXT;
 	d->real_format = d->format;
+	static const uint8_t NOTHING[1] = {0};
+	const uint8_t *head = d->head.len ? d->head.data : NOTHING; /* an empty file */
 	size_t skip = s.skip < d->head.len ? s.skip : d->head.len;
-	int rc = doc_start(d, d->head.data + skip, d->head.len - skip, s.delim, e);
+	int rc = doc_start(d, head + skip, d->head.len - skip, s.delim, e);
 	if (!rc)
-		rc = doc_feed(d, d->head.data + skip, d->head.len - skip, e);
+		rc = doc_feed(d, head + skip, d->head.len - skip, e);
 	rp_buf_reset(&d->head);
 	return rc;
 }
