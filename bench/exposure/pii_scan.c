@@ -5,13 +5,15 @@
  *
  *   pii-scan DIR [--format table|json|csv|html] [--jobs N] [--snapshot ID]
  *                [--max-files N] [--piece-bytes N] [--random-pieces SEED]
- *                [--preload] [--stats]
+ *                [--preload [--repeat N]] [--stats]
  *   pii-scan --validate    lines "KIND VALUE" on stdin -> "1" or "0" each
  *                          (KIND: nir nir-plausible iban luhn card siren siret)
  *
  * --random-pieces feeds each file in pieces of random sizes (1 byte up to
  * --piece-bytes) to exercise identifiers split across pieces; --preload
- * reads every file first so that --stats times the scanning alone.
+ * reads every file first so that --stats times the scanning alone, and
+ * --repeat scans the preloaded files N times (the report then counts each
+ * file N times) so that small corpora give stable speeds.
  * Exit status: 0, 1 on a fatal error, 3 when some files could not be read.
  */
 #include "scan/pii.h"
@@ -44,6 +46,7 @@ typedef struct job {
 	file_ent *files;
 	size_t nfiles;
 	size_t next;
+	size_t repeat;
 	pthread_mutex_t lock;
 	rp_pii_distinct *distinct;
 	rp_pii_report *report;
@@ -244,12 +247,14 @@ static void *worker(void *arg)
 	int rc = buf ? rp_pii_scanner_new(&s, j->distinct, &e) : RP_ENOMEM;
 	while (!rc) {
 		pthread_mutex_lock(&j->lock);
-		size_t i = j->failed ? j->nfiles : j->next;
-		if (i < j->nfiles)
+		size_t todo = j->nfiles * j->repeat;
+		size_t i = j->failed ? todo : j->next;
+		if (i < todo)
 			j->next++;
 		pthread_mutex_unlock(&j->lock);
-		if (i >= j->nfiles)
+		if (i >= todo)
 			break;
+		i %= j->nfiles;
 		/* pieces depend on the file, not on which thread reads it */
 		uint32_t rnd = (j->seed ^ (uint32_t)(i * 2654435761u)) | 1;
 		rc = scan_one(j, s, &j->files[i], buf, &rnd, &bytes, &e);
@@ -331,7 +336,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: pii-scan DIR [--format table|json|csv|html] [--jobs N] [--snapshot ID]\n"
 			"                [--max-files N] [--piece-bytes N] [--random-pieces SEED]\n"
-			"                [--preload] [--stats]\n"
+			"                [--preload [--repeat N]] [--stats]\n"
 			"       pii-scan --validate < lines\n");
 	return 2;
 }
@@ -344,6 +349,7 @@ int main(int argc, char **argv)
 	job j;
 	memset(&j, 0, sizeof j);
 	j.piece_bytes = DEFAULT_PIECE_BYTES;
+	j.repeat = 1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -362,6 +368,9 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--jobs")) {
 			jobs = atoi(val);
+			i++;
+		} else if (!strcmp(a, "--repeat")) {
+			j.repeat = strtoull(val, NULL, 10);
 			i++;
 		} else if (!strcmp(a, "--snapshot")) {
 			snapshot = val;
@@ -384,7 +393,8 @@ int main(int argc, char **argv)
 			dir = a;
 		}
 	}
-	if (!dir || jobs < 1 || jobs > 256 || j.piece_bytes == 0)
+	if (!dir || jobs < 1 || jobs > 256 || j.piece_bytes == 0 || j.repeat < 1 ||
+	    (j.repeat > 1 && !preload))
 		return usage();
 	if (sodium_init() < 0) {
 		fprintf(stderr, "pii-scan: libsodium failed to initialise\n");
@@ -450,7 +460,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"pii-scan: %zu files, %llu bytes, %d thread(s): %.3f s wall, %.3f s cpu, "
 			"%.1f MB/s wall, %.1f MB/s per core\n",
-			j.nfiles, (unsigned long long)j.bytes, jobs, wall, cpu,
+			j.nfiles * j.repeat, (unsigned long long)j.bytes, jobs, wall, cpu,
 			wall > 0 ? (double)j.bytes / wall / 1e6 : 0,
 			cpu > 0 ? (double)j.bytes / cpu / 1e6 : 0);
 	for (size_t i = 0; i < j.nfiles; i++) {

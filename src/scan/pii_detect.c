@@ -96,9 +96,18 @@ typedef struct kw_rule {
 	int whole;
 } kw_rule;
 
+/* Every keyword starts with a letter at a word start: other positions are
+ * skipped before the rules are tried (most of the cost of context checks). */
+static int word_start(const uint8_t *b, size_t at)
+{
+	return IS(b[at], C_UPPER | C_LOWER) && (at == 0 || !is_wordch(b[at - 1]));
+}
+
 static int any_kw(const uint8_t *b, size_t lo, size_t hi, const kw_rule *rules, size_t nrules)
 {
 	for (size_t at = lo; at < hi; at++) {
+		if (!word_start(b, at))
+			continue;
 		uint8_t c = fold(b[at]);
 		for (size_t r = 0; r < nrules; r++)
 			if ((uint8_t)rules[r].kw[0] == c && kw_at(b, hi, at, rules[r].kw, rules[r].whole))
@@ -414,6 +423,8 @@ static int try_address(const uint8_t *b, size_t len, size_t p, size_t end, pii_h
 		return 0;
 	size_t lo = back(p, STREET_LOOKBACK_BYTES);
 	for (size_t q = p; q-- > lo;) {
+		if (!word_start(b, q))
+			continue;
 		uint8_t c = fold(b[q]);
 		for (size_t r = 0; r < NKW(STREET_KW); r++) {
 			if ((uint8_t)STREET_KW[r].kw[0] != c || !kw_at(b, p, q, STREET_KW[r].kw, 1))
@@ -513,6 +524,8 @@ static int birth_context(const uint8_t *b, size_t i)
 		}
 	}
 	for (size_t at = i; at-- > lo;) {
+		if (!word_start(b, at))
+			continue;
 		uint8_t c = fold(b[at]);
 		for (size_t r = 0; r < NKW(BIRTH_KW); r++) {
 			if ((uint8_t)BIRTH_KW[r].kw[0] != c || !kw_at(b, i, at, BIRTH_KW[r].kw, BIRTH_KW[r].whole))

@@ -230,11 +230,12 @@ const char *rp_pii_card_brand(const char *s, size_t n)
 {
 	if (n < 12 || n > 19 || !all_digits(s, n))
 		return NULL;
+	uint32_t prefix[5] = {0};
+	for (unsigned k = 0; k < 4; k++)
+		prefix[k + 1] = prefix[k] * 10 + (uint32_t)(s[k] - '0');
 	for (size_t i = 0; i < sizeof CARD_RULES / sizeof CARD_RULES[0]; i++) {
 		const card_rule *r = &CARD_RULES[i];
-		uint32_t p = 0;
-		for (unsigned k = 0; k < r->digits; k++)
-			p = p * 10 + (uint32_t)(s[k] - '0');
+		uint32_t p = prefix[r->digits];
 		if (p >= r->lo && p <= r->hi && (r->lengths >> n & 1))
 			return r->brand;
 	}
