@@ -9,9 +9,11 @@
  * hash (SipHash-2-4 under a key derived from the caller's 32-byte key)
  * that goes to a shared distinct-value set.
  *
- * Memory per scanner: about 200 KiB of fixed buffers, plus the container
- * buffer for zip-based office files (up to RP_PII_CONTAINER_MAX_BYTES,
- * shrunk back after each file).  Nothing else grows with file size.
+ * Memory per scanner: about 500 KiB of buffers (text window, table row,
+ * mail lines, PDF inflate output), plus, only while such a file is read,
+ * the whole of a zip-based office file (at most RP_PII_CONTAINER_MAX_BYTES)
+ * and an xlsx shared-string table (at most 32 MiB of text), both released
+ * after the file.  Nothing else grows with file size.
  */
 #ifndef RP_PII_H
 #define RP_PII_H

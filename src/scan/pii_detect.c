@@ -188,6 +188,17 @@ static size_t back(size_t at, size_t span)
 	return at > span ? at - span : 0;
 }
 
+/* Like back(), but not before the start of the line holding b[at]: a
+ * keyword on the line above describes something else. */
+static size_t line_back(const uint8_t *b, size_t at, size_t span)
+{
+	size_t lo = back(at, span);
+	for (size_t k = at; k-- > lo;)
+		if (b[k] == '\n')
+			return k + 1;
+	return lo;
+}
+
 static void emit(pii_hit_fn fn, void *ctx, int kind, unsigned flags, size_t off, size_t end,
 		 const uint8_t *v, size_t n)
 {
@@ -516,13 +527,7 @@ static int date_end_ok(const uint8_t *b, size_t len, size_t e)
  * 12/03/1985, marié le 03/06/2010" only the first date is a birth date). */
 static int birth_context(const uint8_t *b, size_t i)
 {
-	size_t lo = back(i, BIRTH_LOOKBACK_BYTES);
-	for (size_t k = i; k-- > lo;) {
-		if (b[k] == '\n') {
-			lo = k + 1;
-			break;
-		}
-	}
+	size_t lo = line_back(b, i, BIRTH_LOOKBACK_BYTES);
 	for (size_t at = i; at-- > lo;) {
 		if (!word_start(b, at))
 			continue;
@@ -655,12 +660,12 @@ static size_t try_number(const uint8_t *b, size_t len, size_t i, pii_hit_fn fn, 
 		 * any reference number: without a keyword before them they are
 		 * flagged bare, and count only in a table column named for them */
 		if (n == 14 && siret_grouping(&s, j) && rp_pii_siret_valid(s.d, 14)) {
-			int bare = j == 1 && !any_kw(b, back(i, SIREN_LOOKBACK_BYTES), i, SIREN_KW, NKW(SIREN_KW));
+			int bare = j == 1 && !any_kw(b, line_back(b, i, SIREN_LOOKBACK_BYTES), i, SIREN_KW, NKW(SIREN_KW));
 			emit(fn, ctx, RP_PII_SIRET, bare ? PII_HIT_F_BARE : 0, i, end, (const uint8_t *)s.d, 14);
 			return end;
 		}
 		if (n >= 13 && n <= 19 && card_grouping(&s, j) && rp_pii_card_valid(s.d, n)) {
-			int bare = j == 1 && !any_kw(b, back(i, CARD_LOOKBACK_BYTES), i, CARD_KW, NKW(CARD_KW));
+			int bare = j == 1 && !any_kw(b, line_back(b, i, CARD_LOOKBACK_BYTES), i, CARD_KW, NKW(CARD_KW));
 			emit(fn, ctx, RP_PII_CARD, bare ? PII_HIT_F_BARE : 0, i, end, (const uint8_t *)s.d, n);
 			return end;
 		}
@@ -676,7 +681,7 @@ static size_t try_number(const uint8_t *b, size_t len, size_t i, pii_hit_fn fn, 
 		}
 		if (n == 9 && (j == 1 || (j == 3 && groups_all(&s, 0, 3, 3))) &&
 		    rp_pii_siren_valid(s.d, 9) &&
-		    any_kw(b, back(i, SIREN_LOOKBACK_BYTES), i, SIREN_KW, NKW(SIREN_KW))) {
+		    any_kw(b, line_back(b, i, SIREN_LOOKBACK_BYTES), i, SIREN_KW, NKW(SIREN_KW))) {
 			emit(fn, ctx, RP_PII_SIRET, 0, i, end, (const uint8_t *)s.d, 9);
 			return end;
 		}

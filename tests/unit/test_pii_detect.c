@@ -70,6 +70,8 @@ static void test_card(void **state)
 	assert_int_equal(count("carte bancaire 4970101234567893", RP_PII_CARD), 1);
 	assert_int_equal(count("CB: 4970101234567893", RP_PII_CARD), 1);
 	assert_int_equal(count("R\303\251f. 4970101234567893", RP_PII_CARD), 0);
+	/* the payment word must be on the same line */
+	assert_int_equal(count("pay\303\251 par carte.\nR\303\251f. 4970101234567893", RP_PII_CARD), 0);
 	assert_int_equal(count("4970 1012 3456 7894", RP_PII_CARD), 0);
 	assert_int_equal(count("1000 0000 0000 0008", RP_PII_CARD), 0); /* Luhn, no issuer */
 	assert_int_equal(count("4970 10 1234 567893", RP_PII_CARD), 0);
@@ -84,6 +86,7 @@ static void test_siret(void **state)
 	assert_int_equal(count("RCS Nantes 732 829 320", RP_PII_SIRET), 1);
 	assert_int_equal(count("siren : 732829320", RP_PII_SIRET), 1);
 	assert_int_equal(count("Commande 732 829 320", RP_PII_SIRET), 0);
+	assert_int_equal(count("SIRET\n732 829 320", RP_PII_SIRET), 0);
 	/* a wrong establishment number still leaves the company's SIREN */
 	assert_int_equal(count("SIRET 732 829 320 00075", RP_PII_SIRET), 1);
 	assert_int_equal(count("SIRET 732 829 321 00075", RP_PII_SIRET), 0);
