@@ -513,6 +513,15 @@ static int month_name(const uint8_t *b, size_t len, size_t j, size_t *end)
 	return 0;
 }
 
+/* At most 3 spaces: a date is written on one line, and the detector must
+ * not read further than PII_LOOKAHEAD_BYTES. */
+static size_t skip_spaces(const uint8_t *b, size_t len, size_t j)
+{
+	for (int k = 0; k < 3 && j < len && b[j] == ' '; k++)
+		j++;
+	return j;
+}
+
 static int date_end_ok(const uint8_t *b, size_t len, size_t e)
 {
 	if (e >= len)
@@ -579,15 +588,12 @@ static size_t try_date(const uint8_t *b, size_t len, size_t i, pii_hit_fn fn, vo
 			j += 2;
 		if (j >= len || b[j] != ' ')
 			return 0;
-		while (j < len && b[j] == ' ')
-			j++;
+		j = skip_spaces(b, len, j);
 		size_t me;
 		m = month_name(b, len, j, &me);
 		if (!m || me >= len || b[me] != ' ')
 			return 0;
-		j = me;
-		while (j < len && b[j] == ' ')
-			j++;
+		j = skip_spaces(b, len, me);
 		if (read_num(b, len, j, 4, &y) != 4)
 			return 0;
 		e = j + 4;

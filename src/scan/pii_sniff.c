@@ -132,10 +132,15 @@ static int looks_like_mail(const uint8_t *p, size_t n)
 	static const char *const HEADERS[] = {"received:", "return-path:", "message-id:",
 					      "mime-version:", "delivered-to:", "x-mozilla-status:",
 					      "dkim-signature:", "x-original-to:"};
-	if (n >= 5 && !memcmp(p, "From ", 5))
-		return 1;
 	size_t i = 0;
-	int lines = 0, strong = 0, from = 0, subject = 0;
+	int lines = 0, strong = 0, from = 0, subject = 0, mbox = 0;
+	if (n >= 5 && !memcmp(p, "From ", 5)) {
+		/* an mbox separator, if headers follow it */
+		while (i < n && p[i] != '\n')
+			i++;
+		i++;
+		mbox = 1;
+	}
 	while (i < n && lines < 40) {
 		size_t s = i;
 		while (i < n && p[i] != '\n')
@@ -160,7 +165,7 @@ static int looks_like_mail(const uint8_t *p, size_t n)
 		from |= ci_prefix(p + s, len, "from:");
 		subject |= ci_prefix(p + s, len, "subject:");
 	}
-	return strong || (from && subject);
+	return strong || (from && subject) || (mbox && lines >= 2);
 }
 
 void pii_sniff(const uint8_t *head, size_t n, const char *ext, pii_sniffed *out)
@@ -178,9 +183,17 @@ void pii_sniff(const uint8_t *head, size_t n, const char *ext, pii_sniffed *out)
 		out->format = office ? RP_PII_FMT_DOCX : RP_PII_FMT_BINARY;
 		return;
 	}
-	if (memmem(head, n < 1024 ? n : 1024, "%PDF-", 5)) {
-		out->format = RP_PII_FMT_PDF;
-		return;
+	/* PDF readers accept the header anywhere in the first KiB, after
+	 * binary junk; a text that merely quotes "%PDF-" stays text */
+	const uint8_t *pdf = memmem(head, n < 1024 ? n : 1024, "%PDF-", 5);
+	if (pdf) {
+		int junk = pdf == head;
+		for (const uint8_t *q = head; q < pdf && !junk; q++)
+			junk = *q < 0x09;
+		if (junk) {
+			out->format = RP_PII_FMT_PDF;
+			return;
+		}
 	}
 	for (size_t i = 0; i < NLIST(BINARY_MAGIC); i++) {
 		if (has_magic(head, n, &BINARY_MAGIC[i])) {

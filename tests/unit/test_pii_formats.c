@@ -585,6 +585,31 @@ static void test_binary(void **state)
 	assert_int_equal(c.scanned, 0);
 }
 
+/* Texts that only look like another format stay text. */
+static void test_sniff_text(void **state)
+{
+	(void)state;
+	rp_pii_counts c = pii_scan_str("note", "From now on, call 06 12 34 56 78.\nThanks\n");
+	assert_int_equal(c.format, RP_PII_FMT_TEXT);
+	assert_int_equal(c.n[RP_PII_PHONE], 1);
+	c = pii_scan_str("note", "See the %PDF-1.4 header. Call 06 12 34 56 78\n");
+	assert_int_equal(c.format, RP_PII_FMT_TEXT);
+	assert_int_equal(c.n[RP_PII_PHONE], 1);
+	c = pii_scan_str("notes.csv", "");
+	assert_int_equal(c.scanned, 1);
+	/* and a PDF after binary junk is a PDF */
+	rp_buf p = {0};
+	rp_buf_put(&p, "\x01\x02junk", 6);
+	rp_buf pdf = {0};
+	pdf_build(&pdf, "BT (06 12 34 56 78) Tj ET", 1);
+	rp_buf_put(&p, pdf.data, pdf.len);
+	c = scan_buf("doc", &p, 0);
+	assert_int_equal(c.format, RP_PII_FMT_PDF);
+	assert_int_equal(c.n[RP_PII_PHONE], 1);
+	rp_buf_free(&p);
+	rp_buf_free(&pdf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_office_not_scanned),
 		cmocka_unit_test(test_pdf),
 		cmocka_unit_test(test_binary),
+		cmocka_unit_test(test_sniff_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
