@@ -400,17 +400,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pii-scan: libsodium failed to initialise\n");
 		return 1;
 	}
+	int status = 0;
 	size_t cap = 0;
 	int unreadable = walk(dir, "", &j.files, &j.nfiles, &cap);
 	qsort(j.files, j.nfiles, sizeof *j.files, by_rel);
-	if (preload) {
-		for (size_t i = 0; i < j.nfiles; i++) {
-			char path[8192];
-			snprintf(path, sizeof path, "%s/%s", dir, j.files[i].rel);
-			if (read_all(path, &j.files[i].data, &j.files[i].size)) {
-				fprintf(stderr, "pii-scan: %s: %s\n", path, strerror(errno));
-				return 1;
-			}
+	pthread_mutex_init(&j.lock, NULL);
+	for (size_t i = 0; preload && i < j.nfiles; i++) {
+		char path[8192];
+		snprintf(path, sizeof path, "%s/%s", dir, j.files[i].rel);
+		if (read_all(path, &j.files[i].data, &j.files[i].size)) {
+			fprintf(stderr, "pii-scan: %s: %s\n", path, strerror(errno));
+			status = 1;
+			goto out;
 		}
 	}
 	/* a fresh key per run: distinct counts need it only in memory */
@@ -424,10 +425,10 @@ int main(int argc, char **argv)
 		rc = rp_pii_report_new(&j.report, max_files, 0, &e);
 	if (rc) {
 		fprintf(stderr, "pii-scan: %s\n", e.msg);
-		return 1;
+		status = 1;
+		goto out;
 	}
 	j.root = dir;
-	pthread_mutex_init(&j.lock, NULL);
 	double t0 = now_seconds(), c0 = cpu_seconds();
 	pthread_t th[256];
 	int started = 0;
@@ -439,7 +440,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
 	double wall = now_seconds() - t0, cpu = cpu_seconds() - c0;
-	int status = 0;
 	if (!started || j.failed) {
 		fprintf(stderr, "pii-scan: %s\n", started ? j.err.msg : "cannot start threads");
 		status = 1;
@@ -463,6 +463,7 @@ int main(int argc, char **argv)
 			j.nfiles * j.repeat, (unsigned long long)j.bytes, jobs, wall, cpu,
 			wall > 0 ? (double)j.bytes / wall / 1e6 : 0,
 			cpu > 0 ? (double)j.bytes / cpu / 1e6 : 0);
+out:
 	for (size_t i = 0; i < j.nfiles; i++) {
 		free(j.files[i].rel);
 		free(j.files[i].data);
