@@ -591,6 +591,18 @@ static const char *bytes_fr(char buf[40], uint64_t v)
 	return buf;
 }
 
+/* "12,5" (decimal comma, one decimal; "0,1" for any non-zero below it). */
+static const char *percent_fr(char buf[16], double v)
+{
+	if (v > 0 && v < 0.1)
+		v = 0.1;
+	snprintf(buf, 16, "%.1f", v);
+	char *dot = strchr(buf, '.');
+	if (dot)
+		*dot = ',';
+	return buf;
+}
+
 /* French thousands: groups of three digits joined by no-break spaces. */
 static const char *int_fr(char buf[40], uint64_t v)
 {
@@ -606,6 +618,13 @@ static const char *int_fr(char buf[40], uint64_t v)
 	}
 	buf[k] = 0;
 	return buf;
+}
+
+/* Share of the bytes that could not be read, in percent. */
+static double not_scanned_share(const rp_pii_report *r)
+{
+	uint64_t all = r->tot.scanned_bytes + r->tot.not_scanned_bytes;
+	return all ? 100.0 * (double)r->tot.not_scanned_bytes / (double)all : 0;
 }
 
 /* ---- JSON ---- */
@@ -687,6 +706,8 @@ static int write_json(rp_pii_report *r, const views *v, const rp_pii_distinct *d
 	rp_jw_uint(&w, r->tot.not_scanned_files);
 	rp_jw_key(&w, "bytes");
 	rp_jw_uint(&w, r->tot.not_scanned_bytes);
+	rp_jw_key(&w, "share_of_bytes");
+	rp_jw_double(&w, not_scanned_share(r) / 100);
 	rp_jw_key(&w, "reasons");
 	rp_jw_obj_begin(&w);
 	for (int k = 1; k < RP_PII_SKIP_REASONS; k++) {
@@ -844,9 +865,10 @@ static void write_table(rp_pii_report *r, const views *v, const rp_pii_distinct 
 		else
 			o_putf(out, "%12s\n", "-");
 	}
-	o_putf(out, "\nScanned: %llu files, %s.  Not scanned: %llu files, %s",
+	o_putf(out, "\nScanned: %llu files, %s.  Not scanned: %llu files, %s = %.1f%% of the bytes",
 		    (unsigned long long)r->tot.scanned_files, bytes_en(b1, r->tot.scanned_bytes),
-		    (unsigned long long)r->tot.not_scanned_files, bytes_en(b2, r->tot.not_scanned_bytes));
+		    (unsigned long long)r->tot.not_scanned_files, bytes_en(b2, r->tot.not_scanned_bytes),
+		    not_scanned_share(r));
 	int first = 1;
 	for (int k = 1; k < RP_PII_SKIP_REASONS; k++) {
 		if (!r->ns_files[k])
@@ -1035,7 +1057,7 @@ static void html_count_heads(outbuf *out)
 static void write_html(rp_pii_report *r, const views *v, const rp_pii_distinct *d,
 		       const char *snapshot, outbuf *out)
 {
-	char b1[40], b2[40];
+	char b1[40], b2[40], b3[16];
 	o_putf(out, "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
 			 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 			 "<title>Données personnelles exposées");
@@ -1084,10 +1106,11 @@ static void write_html(rp_pii_report *r, const views *v, const rp_pii_distinct *
 		    int_fr(n2, r->tot.files_with_pii));
 	o_putf(out,
 		    "<p id=\"not-scanned\" class=\"%s\">Fichiers non analysés : <span id=\"ns-files\" "
-		    "data-v=\"%llu\">%s</span> (<span id=\"ns-bytes\" data-v=\"%llu\">%s</span>)",
+		    "data-v=\"%llu\">%s</span> (<span id=\"ns-bytes\" data-v=\"%llu\">%s</span>, "
+		    "soit %s\xc2\xa0%% des données)",
 		    r->tot.not_scanned_files ? "note" : "", (unsigned long long)r->tot.not_scanned_files,
 		    int_fr(n3, r->tot.not_scanned_files), (unsigned long long)r->tot.not_scanned_bytes,
-		    bytes_fr(b2, r->tot.not_scanned_bytes));
+		    bytes_fr(b2, r->tot.not_scanned_bytes), percent_fr(b3, not_scanned_share(r)));
 	if (r->tot.not_scanned_files) {
 		o_putf(out, ". Ils peuvent contenir des données personnelles que ce rapport ne "
 				 "compte pas :</p>\n<ul>\n");

@@ -20,7 +20,7 @@
  *    "files": [{"path": P, "counts": {KIND: N}, "total": N, "bytes": N,
  *               "format": F, "columns": [{"sheet": N, "index": N,
  *               "name": S, "counts": {KIND: N}}]}],   (columns: tables only)
- *    "not_scanned": {"files": N, "bytes": N,
+ *    "not_scanned": {"files": N, "bytes": N, "share_of_bytes": X (0..1),
  *                    "reasons": {REASON: {"files": N, "bytes": N}}},
  *    "scanned": {"files": N, "bytes": N},
  *    "files_total": N, "files_with_pii": N, "files_listed": N,
