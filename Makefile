@@ -11,7 +11,7 @@ CC      ?= cc
 BUILD   ?= build
 SAN     ?=
 OPT     ?= -O2
-PKGS    := libzstd libsodium libcrypto libcurl libmicrohttpd libarchive
+PKGS    := libzstd libsodium libcrypto libcurl libmicrohttpd libarchive zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
@@ -31,7 +31,7 @@ CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all demo test unit bench deps clean fuzz check-deps
+.PHONY: all demo test unit bench deps clean fuzz check-deps pii-scan bench-exposure
 all: $(BUILD)/rempart
 
 $(BUILD)/obj/%.o: src/%.c
@@ -49,7 +49,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librempart.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Wno-unused-function $(LDFLAGS) -o $@ $< $(BUILD)/librempart.a $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/pii-scan
+
+# the PII scanner over a plain directory (benchmarks and exposure tests)
+PII_SCAN_SRC := $(wildcard bench/exposure/*.c)
+$(BUILD)/pii-scan: $(PII_SCAN_SRC) $(BUILD)/librempart.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(PII_SCAN_SRC) $(BUILD)/librempart.a $(LDLIBS)
+
+pii-scan: $(BUILD)/pii-scan
+
+bench-exposure: deps
+	@$(MAKE) --no-print-directory $(BUILD)/pii-scan
+	@bench/exposure/run.sh
 
 deps:
 	@scripts/install-deps.sh
@@ -67,7 +78,7 @@ bench: deps all
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined,fuzzer-no-link $(BUILD)/../build-fuzz/librempart.a >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined,fuzzer-no-link build-fuzz/librempart.a >/dev/null
 	@mkdir -p build-fuzz/bin
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  clang $(filter-out -Werror,$(ALL_CFLAGS)) -fsanitize=address,undefined,fuzzer -o build-fuzz/bin/$$n $$f build-fuzz/librempart.a $(LDLIBS) || exit 1; done

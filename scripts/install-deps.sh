@@ -9,7 +9,7 @@ set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libzstd-dev libsodium-dev libssl-dev
 libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libarchive-dev libcmocka-dev
-acl attr curl python3 python3-stdnum valgrind time"
+acl attr curl python3 python3-stdnum valgrind time zlib1g-dev chromium"
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS restic borgbackup zstd lz4 b3sum openssl wrk"
 fi
