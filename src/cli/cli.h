@@ -59,6 +59,7 @@ int cmd_key(rp_cli *cli, int argc, char **argv);
 int cmd_cat(rp_cli *cli, int argc, char **argv);
 int cmd_serve(rp_cli *cli, int argc, char **argv);
 int cmd_forget(rp_cli *cli, int argc, char **argv);
+int cmd_exposure(rp_cli *cli, int argc, char **argv);
 int cmd_prune(rp_cli *cli, int argc, char **argv);
 
 #endif

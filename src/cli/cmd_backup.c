@@ -145,8 +145,8 @@ static void print_result(const rp_cli *cli, const rp_backup_result *res)
 		printf("  warnings:  %llu (some files could not be read; see above)\n", (unsigned long long)res->warnings);
 }
 
-static const char *usage_text =
-	"usage: rempart backup [--exclude PAT] [--exclude-file F] [-x] [--tag T] [--host H] [--force] PATH...";
+static const char *usage_text = "usage: rempart backup [--exclude PAT] [--exclude-file F] [-x] [--tag T] [--host H] "
+				"[--force] [--scan-pii|--no-scan-pii] PATH...";
 
 int cmd_backup(rp_cli *cli, int argc, char **argv)
 {
@@ -158,6 +158,8 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 		{"host", required_argument, NULL, 'H'},
 		{"force", no_argument, NULL, 'f'},
 		{"workers", required_argument, NULL, 'w'},
+		{"scan-pii", no_argument, NULL, 'p'},
+		{"no-scan-pii", no_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -169,7 +171,7 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 	char host[256] = "";
 	char **roots = NULL;
 	size_t n_roots = 0;
-	int rc = 0, c, opened = 0;
+	int rc = 0, c, opened = 0, scan_pii = -1;
 	bctx bc = {cli, 0};
 	gethostname(host, sizeof host - 1);
 	optind = 1;
@@ -199,6 +201,8 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 		case 'H': snprintf(host, sizeof host, "%s", optarg); break;
 		case 'f': o.force = 1; break;
 		case 'w': o.workers = atoi(optarg); break;
+		case 'p': scan_pii = 1; break;
+		case 'P': scan_pii = 0; break;
 		default:
 			rc = rp_cli_usage("backup", "%s", usage_text);
 			goto out;
@@ -225,6 +229,7 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 			rp_snaps_free(&l);
 		}
 	}
+	o.scan_pii = scan_pii >= 0 ? scan_pii : s.repo->cfg.scan_pii;
 	o.paths = roots;
 	o.n_paths = n_roots;
 	o.excludes = ex.v;

@@ -133,6 +133,7 @@ static bk_ev *slot_get(bk *b)
 		ev->link_group = 0;
 		ev->user = ev->group = NULL;
 		ev->scan_len = ev->prev_scan_len = 0;
+		ev->pii_len = ev->prev_pii_len = 0;
 		ev->fp = ev->prev_fp = 0;
 		ev->chunks_total = ev->chunks_shared = 0;
 		rp_buf_reset(&ev->path);
@@ -219,8 +220,12 @@ static int cache_match(bk *b, bk_ev *ev)
 		memcpy(ev->prev_scan, r->scan, r->scan_len);
 		ev->prev_scan_len = r->scan_len;
 	}
+	if (r->pii_len <= RP_PII_RECORD_MAX_BYTES) {
+		memcpy(ev->prev_pii, r->pii, r->pii_len);
+		ev->prev_pii_len = r->pii_len;
+	}
 	const struct stat *st = &ev->st;
-	if (!b->o->force && r->ino == st->st_ino && r->size == (uint64_t)st->st_size &&
+	if (!b->o->force && (!b->o->scan_pii || r->pii_len) && r->ino == st->st_ino && r->size == (uint64_t)st->st_size &&
 	    r->mtime_s == st->st_mtim.tv_sec && r->mtime_ns == (uint32_t)st->st_mtim.tv_nsec &&
 	    r->ctime_s == st->st_ctim.tv_sec && r->ctime_ns == (uint32_t)st->st_ctim.tv_nsec &&
 	    content_all_stored(b, r->content, r->content_len)) {
@@ -228,6 +233,10 @@ static int cache_match(bk *b, bk_ev *ev)
 		ev->fp = r->fp;
 		memcpy(ev->scan, ev->prev_scan, ev->prev_scan_len);
 		ev->scan_len = ev->prev_scan_len;
+		/* counts of an unchanged file carry over; a file never scanned
+		 * before is read again when the scan is on */
+		memcpy(ev->pii, ev->prev_pii, ev->prev_pii_len);
+		ev->pii_len = ev->prev_pii_len;
 		if (rp_buf_put(&ev->content, r->content, r->content_len))
 			return RP_ENOMEM;
 	}
@@ -640,6 +649,7 @@ static void bk_cleanup(bk *b)
 	rp_packq_free(b->dataq);
 	rp_packq_free(b->treeq);
 	rp_idxwriter_free(b->iw);
+	rp_pii_distinct_free(b->pii_distinct);
 	pthread_mutex_destroy(&b->mu);
 	pthread_mutex_destroy(&b->warn_mu);
 	pthread_mutex_destroy(&b->link_mu);
@@ -698,7 +708,27 @@ static int write_snapshot(bk *b, char **roots, size_t n_roots, const rp_id *root
 	st->errors = b->n_errors;
 	st->seconds = bk_now() - b->t0;
 	s.stats = *st;
+	rp_buf pii = {0};
+	if (o->scan_pii) {
+		rp_buf_putf(&pii, "{\"files\":%llu,\"files_with_pii\":%llu,\"scanned_files\":%llu,\"not_scanned_files\":%llu,"
+				  "\"occurrences\":{",
+			    (unsigned long long)b->pii_files, (unsigned long long)b->pii_files_with,
+			    (unsigned long long)b->pii_scanned, (unsigned long long)b->pii_not_scanned);
+		for (int k = 0; k < RP_PII_KINDS; k++)
+			rp_buf_putf(&pii, "%s\"%s\":%llu", k ? "," : "", rp_pii_kind_name(k), (unsigned long long)b->pii_n[k]);
+		rp_buf_putf(&pii, "},\"distinct_in_files_read\":{");
+		for (int k = 0; k < RP_PII_KINDS; k++)
+			rp_buf_putf(&pii, "%s\"%s\":%llu", k ? "," : "", rp_pii_kind_name(k),
+				    (unsigned long long)rp_pii_distinct_count(b->pii_distinct, k));
+		rp_buf_putf(&pii, "}}");
+		if (rp_buf_cstr(&pii)) {
+			rp_buf_free(&pii);
+			return rp_err_set(e, RP_ENOMEM, "out of memory");
+		}
+		s.pii_json = (char *)pii.data;
+	}
 	int rc = rp_snapshot_encode(&s, &body, e);
+	rp_buf_free(&pii);
 	if (!rc)
 		rc = rp_blob_codec_new(&c, 3, e);
 	if (!rc)
@@ -788,6 +818,14 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 		n_roots++;
 	}
 	roots_prepare(roots, &n_roots);
+	if (o->scan_pii) {
+		uint8_t pkey[32];
+		rp_random(pkey, sizeof pkey);
+		rc = rp_pii_distinct_new(&b.pii_distinct, pkey, e);
+		rp_wipe(pkey, sizeof pkey);
+		if (rc)
+			goto done;
+	}
 	if ((rc = rp_idxwriter_new(&b.iw, r, idx, e)) || (rc = open_caches(&b, roots, n_roots, e)) ||
 	    (rc = rp_packq_new(&b.dataq, r, DATA_QUEUE_BYTES, rp_idxwriter_pack_done, b.iw, e)) ||
 	    (rc = rp_packq_new(&b.treeq, r, TREE_QUEUE_BYTES, rp_idxwriter_pack_done, b.iw, e)))

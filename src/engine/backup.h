@@ -40,6 +40,7 @@ typedef struct rp_backup_opts {
 	const char *host;
 	int workers;     /* 0: a default for this machine */
 	int force;       /* re-read every file (ignore the files cache) */
+	int scan_pii;    /* count personal data in every file read */
 	int has_parent;  /* parent snapshot found by the caller */
 	rp_id parent;
 	uint64_t parent_bytes;

@@ -23,6 +23,8 @@ typedef struct bk_worker {
 	uint8_t *buf;
 	size_t buf_cap;
 	prevset prev;
+	rp_pii_scanner *pii; /* when the backup counts personal data */
+	int pii_on;          /* a file is open in the scanner */
 	rp_err err;
 } bk_worker;
 
@@ -150,6 +152,9 @@ static uint8_t *next_slot(bk_ev *ev)
 static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
 {
 	bk *b = w->b;
+	/* the scanners see the file in order, here, before the chunk leaves */
+	if (w->pii_on && !rp_pii_file_skipping(w->pii) && rp_pii_file_update(w->pii, p, n, &w->err))
+		return w->err.code;
 	uint8_t *slot = next_slot(ev);
 	bk_chunk *c = slot ? malloc(sizeof *c + n) : NULL;
 	if (!c)
@@ -392,6 +397,15 @@ static int process_file(bk_worker *w, bk_ev *ev)
 			goto done;
 		}
 		free_segs(ev);
+		if (w->pii) {
+			if (w->pii_on) {
+				rp_pii_counts junk;
+				rp_pii_file_end(w->pii, &junk, &w->err);
+			}
+			if ((rc = rp_pii_file_begin(w->pii, ev->path.data, ev->path.len, (uint64_t)before.st_size, &w->err)))
+				goto done;
+			w->pii_on = 1;
+		}
 		rc = read_content(w, ev, fd, &before);
 		wait_chunks(w, ev);
 		if (!rc && (rc = finish_content(w, ev)))
@@ -423,6 +437,13 @@ static int process_file(bk_worker *w, bk_ev *ev)
 done:
 	wait_chunks(w, ev);
 	free_segs(ev);
+	if (w->pii_on) {
+		rp_pii_counts c;
+		rp_err pe;
+		w->pii_on = 0;
+		if (!rp_pii_file_end(w->pii, &c, &pe) && !rc && !ev->skip)
+			ev->pii_len = rp_pii_record_encode(&c, ev->pii);
+	}
 	close(fd);
 	return rc;
 }
@@ -432,6 +453,8 @@ static int worker_setup(bk_worker *w, rp_err *e)
 	bk *b = w->b;
 	int rc;
 	if ((rc = rp_hasher_new(&w->hasher, e)) || (rc = rp_blob_codec_new(&w->codec, b->repo->cfg.zstd_level, e)))
+		return rc;
+	if (b->pii_distinct && (rc = rp_pii_scanner_new(&w->pii, b->pii_distinct, e)))
 		return rc;
 	w->buf_cap = b->repo->chunker.max_bytes + READ_BYTES;
 	if (!(w->buf = malloc(w->buf_cap)))
@@ -443,6 +466,7 @@ static void worker_teardown(bk_worker *w)
 {
 	rp_blob_codec_free(w->codec);
 	rp_hasher_free(w->hasher);
+	rp_pii_scanner_free(w->pii);
 	free(w->buf);
 	free(w->prev.keys);
 }

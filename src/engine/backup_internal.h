@@ -8,6 +8,8 @@
 #include "fsmeta.h"
 #include "idxwriter.h"
 #include "packq.h"
+#include "scan/pii.h"
+#include "scan/pii_record.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -44,11 +46,15 @@ typedef struct bk_ev {
 	rp_buf prev_content;
 	uint8_t prev_scan[BK_SCAN_BYTES];
 	size_t prev_scan_len;
+	uint8_t prev_pii[RP_PII_RECORD_MAX_BYTES];
+	size_t prev_pii_len;
 	/* content: reused from the cache, or produced by a worker */
 	int reused;
 	rp_buf content;
 	uint8_t scan[BK_SCAN_BYTES];
 	size_t scan_len;
+	uint8_t pii[RP_PII_RECORD_MAX_BYTES];
+	size_t pii_len;
 	uint64_t fp;
 	uint32_t chunks_total, chunks_shared;
 	/* chunks handed to other workers and not processed yet (under chunk_mu) */
@@ -83,6 +89,8 @@ typedef struct bk_link {
 	uint64_t fp;
 	uint8_t scan[BK_SCAN_BYTES];
 	size_t scan_len;
+	uint8_t pii[RP_PII_RECORD_MAX_BYTES];
+	size_t pii_len;
 } bk_link;
 
 typedef struct bk {
@@ -129,8 +137,13 @@ typedef struct bk {
 	char stall_text[256];
 	unsigned stall_ms;
 
+	/* personal data: counted while files stream (scan_pii) */
+	rp_pii_distinct *pii_distinct;
+
 	/* assembler only */
 	rp_fcache_writer *cache_out;
+	uint64_t pii_n[RP_PII_KINDS];
+	uint64_t pii_files, pii_files_with, pii_scanned, pii_not_scanned;
 
 	/* counters (atomic) */
 	uint64_t n_files, n_dirs, n_others, n_bytes;

@@ -147,6 +147,8 @@ static int resolve_link(asm_state *a, bk_ev *ev)
 		l->fp = ev->fp;
 		memcpy(l->scan, ev->scan, ev->scan_len);
 		l->scan_len = ev->scan_len;
+		memcpy(l->pii, ev->pii, ev->pii_len);
+		l->pii_len = ev->pii_len;
 	} else if (l->have_content) {
 		rp_buf_reset(&ev->content);
 		if (rp_buf_put(&ev->content, l->content.data, l->content.len))
@@ -154,6 +156,8 @@ static int resolve_link(asm_state *a, bk_ev *ev)
 		ev->fp = l->fp;
 		memcpy(ev->scan, l->scan, l->scan_len);
 		ev->scan_len = l->scan_len;
+		memcpy(ev->pii, l->pii, l->pii_len);
+		ev->pii_len = l->pii_len;
 	} else {
 		ev->skip = 1;
 	}
@@ -185,6 +189,8 @@ static int put_cache(asm_state *a, const bk_ev *ev)
 		.content_len = ev->content.len,
 		.scan = ev->scan,
 		.scan_len = ev->scan_len,
+		.pii = ev->pii,
+		.pii_len = ev->pii_len,
 	};
 	return rp_fcache_put(a->b->cache_out, &r, &a->err);
 }
@@ -207,6 +213,27 @@ static void count_file(bk *b, const bk_ev *ev)
 		b->o->file(b->o->ctx, status, (const char *)ev->path.data);
 }
 
+/* Adds a file's personal-data counts to the snapshot's summary. */
+static void count_pii(bk *b, const bk_ev *ev)
+{
+	if (!b->o->scan_pii)
+		return;
+	rp_pii_record r;
+	b->pii_files++;
+	if (!ev->pii_len || rp_pii_record_decode(ev->pii, ev->pii_len, &r) || !r.scanned) {
+		b->pii_not_scanned++;
+		return;
+	}
+	b->pii_scanned++;
+	uint64_t total = 0;
+	for (int k = 0; k < RP_PII_KINDS; k++) {
+		b->pii_n[k] += r.n[k];
+		total += r.n[k];
+	}
+	if (total)
+		b->pii_files_with++;
+}
+
 static int add_node(asm_state *a, bk_ev *ev)
 {
 	bk *b = a->b;
@@ -226,7 +253,9 @@ static int add_node(asm_state *a, bk_ev *ev)
 	if (is_file) {
 		n.content = (rp_bytes){ev->content.data, ev->content.len};
 		n.scan = (rp_bytes){ev->scan, ev->scan_len};
+		n.pii = (rp_bytes){ev->pii, ev->pii_len};
 		count_file(b, ev);
+		count_pii(b, ev);
 		if ((rc = put_cache(a, ev)))
 			return rc;
 	} else {

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FCACHE_VERSION 1
+#define FCACHE_VERSION 2
 #define FCACHE_HEADER_BYTES (4 + 1 + 32 + 32)
 #define FCACHE_END 0xff
 #define FCACHE_WRITE_BUFFER_BYTES (256u << 10)
@@ -137,7 +137,7 @@ int rp_fcache_next(rp_fcache_reader *r, rp_fcache_rec *rec)
 	    rp_rd_varint(d, &mode) || rp_rd_svarint(d, &rec->mtime_s) || rp_rd_varint(d, &mns) ||
 	    rp_rd_svarint(d, &rec->ctime_s) || rp_rd_varint(d, &cns) || rp_rd_u64le(d, &rec->fp) ||
 	    rp_rd_bytes(d, &rec->content, &rec->content_len, (size_t)1 << 34) ||
-	    rp_rd_bytes(d, &rec->scan, &rec->scan_len, 1024))
+	    rp_rd_bytes(d, &rec->scan, &rec->scan_len, 1024) || rp_rd_bytes(d, &rec->pii, &rec->pii_len, 1024))
 		return 0;
 	rec->mode = (uint32_t)mode;
 	rec->mtime_ns = (uint32_t)mns;
@@ -233,7 +233,7 @@ int rp_fcache_put(rp_fcache_writer *w, const rp_fcache_rec *rec, rp_err *e)
 		  rp_buf_put_svarint(&w->out, rec->mtime_s) || rp_buf_put_varint(&w->out, rec->mtime_ns) ||
 		  rp_buf_put_svarint(&w->out, rec->ctime_s) || rp_buf_put_varint(&w->out, rec->ctime_ns) ||
 		  rp_buf_put_u64le(&w->out, rec->fp) || rp_buf_put_bytes(&w->out, rec->content, rec->content_len) ||
-		  rp_buf_put_bytes(&w->out, rec->scan, rec->scan_len);
+		  rp_buf_put_bytes(&w->out, rec->scan, rec->scan_len) || rp_buf_put_bytes(&w->out, rec->pii, rec->pii_len);
 	w->last.len = 0;
 	bad = bad || rp_buf_put(&w->last, rec->path, rec->path_len);
 	if (bad)

@@ -3,10 +3,11 @@
  * did not change, without reading old trees (a backup-only key cannot).
  *
  * One file per (repository, host, path set), records in walk order:
- *   "RPFC" version(1)=1 repo_id(32) snapshot_id(32)
+ *   "RPFC" version(1)=2 repo_id(32) snapshot_id(32)
  *   record*: shared(varint) suffix_len(varint) suffix   (front-coded path)
  *            ino dev size mode (varints) mtime ctime (svarint s, varint ns)
  *            fp(u64le) content_len(varint) content scan_len(varint) scan
+ *            pii_len(varint) pii
  *   end: 0xff, then SHA-256 of everything before it
  * A reader verifies the checksum before handing out any record: a damaged
  * cache is ignored, never trusted.
@@ -31,6 +32,8 @@ typedef struct rp_fcache_rec {
 	size_t content_len;
 	const uint8_t *scan;
 	size_t scan_len;
+	const uint8_t *pii;
+	size_t pii_len;
 } rp_fcache_rec;
 
 /* Path of the cache file for a repository cache dir, host and paths. */

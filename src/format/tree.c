@@ -26,6 +26,7 @@ enum {
 	TAG_INODE = 20,
 	TAG_FLAGS = 21,
 	TAG_DEV = 22,
+	TAG_PII = 23,
 };
 
 #define NAME_MAX_BYTES 4095
@@ -100,6 +101,8 @@ static int encode_fields(rp_buf *f, const rp_node *n)
 		bad |= put_bytes(f, TAG_SUBTREES, n->subtrees);
 	if (n->scan.n)
 		bad |= put_bytes(f, TAG_SCAN, n->scan);
+	if (n->pii.n)
+		bad |= put_bytes(f, TAG_PII, n->pii);
 	return bad ? RP_ENOMEM : 0;
 }
 
@@ -165,6 +168,7 @@ static int decode_field(rp_node *node, uint64_t tag, const uint8_t *p, size_t n)
 	case TAG_TARGET: node->target = b; return 0;
 	case TAG_XATTRS: node->xattrs = b; return 0;
 	case TAG_SCAN: node->scan = b; return 0;
+	case TAG_PII: node->pii = b; return 0;
 	case TAG_CONTENT:
 		node->content = b;
 		return n % RP_CONTENT_ITEM_BYTES ? -1 : 0;

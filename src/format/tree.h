@@ -58,6 +58,7 @@ typedef struct rp_node {
 	rp_bytes content;  /* RP_CONTENT_ITEM_BYTES per item */
 	rp_bytes subtrees; /* 32-byte tree ids */
 	rp_bytes scan;     /* opaque scan record (scan/) */
+	rp_bytes pii;      /* personal-data counts record (scan/pii_record.h) */
 } rp_node;
 
 /* Starts a tree blob in out (reset first). */

@@ -156,5 +156,9 @@ int rp_pii_file_update(rp_pii_scanner *s, const uint8_t *p, size_t n, rp_err *e)
 /* Ends the file: fills *out and sends the file's distinct hashes to the
  * shared set.  The scanner is ready for the next file. */
 int rp_pii_file_end(rp_pii_scanner *s, rp_pii_counts *out, rp_err *e);
+/* 1 once the scanner has decided not to scan the current file (an unknown
+ * binary, a container too big): the caller may stop feeding it and go
+ * straight to rp_pii_file_end. */
+int rp_pii_file_skipping(const rp_pii_scanner *s);
 
 #endif

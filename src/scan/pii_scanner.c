@@ -164,6 +164,12 @@ int rp_pii_file_update(rp_pii_scanner *s, const uint8_t *p, size_t n, rp_err *e)
 	return rc;
 }
 
+int rp_pii_file_skipping(const rp_pii_scanner *s)
+{
+	return s->in_file && s->doc.started &&
+	       (s->doc.skip_reason == RP_PII_SKIP_BINARY || s->doc.skip_reason == RP_PII_SKIP_TOO_BIG);
+}
+
 static int column_order(const void *a, const void *b)
 {
 	const rp_pii_column *x = a, *y = b;
