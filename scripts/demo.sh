@@ -47,6 +47,11 @@ run "$RP" restore latest --target "$D/restore"
 say "Compare the restored tree with the share, byte for byte (content, modes, owners, times, links, xattrs)"
 run python3 "$ROOT/tests/tools/treecmp.py" "$D/share" "$D/restore$D/share"
 
+say "Which personal data does the latest snapshot hold? (counts only, never the values)"
+run "$RP" exposure latest
+"$RP" exposure latest --format html >"$D/exposure.html"
+echo "   (the same report as one HTML page: $D/exposure.html)"
+
 say "Verify every byte of the repository"
 run "$RP" check --read-data
 

@@ -14,6 +14,7 @@ import sys
 
 FIRST = ["Marie", "Jean", "Nathalie", "Pierre", "Sophie", "Luc", "Camille", "Yann", "Anne", "Erwan"]
 LAST = ["Le Goff", "Martin", "Bernard", "Guérin", "Le Bihan", "Morel", "Fournier", "Rolland", "Hervé", "Tanguy"]
+TOWNS = ["Donges", "Savenay", "Cordemais", "Lavau-sur-Loire", "Vue"]
 STREETS = ["rue de la Mairie", "place de l'Église", "chemin du Moulin", "route de Nantes", "allée des Tilleuls"]
 
 
@@ -64,7 +65,7 @@ def main():
             f.write(f"{ln};{fn};{r.randint(1, 28):02d}/{r.randint(1, 12):02d}/{r.randint(1930, 2005)};{nir(r)};"
                     f"0{r.randint(1, 7)} {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)};"
                     f"{fn.lower()}.{ln.lower().replace(' ', '')}{i}@exemple.fr;{iban(r)};"
-                    f"{r.randint(1, 80)} {r.choice(STREETS)} 44{r.randint(100, 999)}\n")
+                    f"{r.randint(1, 80)} {r.choice(STREETS)} 44{r.randint(100, 999)} {r.choice(TOWNS)}\n")
     # invoices, scans and photos: random content behind real magic numbers
     budget = size_mb << 20
     os.makedirs(f"{root}/Finances/Factures")
