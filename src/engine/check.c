@@ -451,7 +451,8 @@ static void *data_main(void *arg)
 static int read_all_data(ck *c, rp_err *e)
 {
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int nw = c->o->workers > 0 ? c->o->workers : (int)(ncpu < 1 ? 1 : ncpu > 8 ? 8 : ncpu);
+	/* twice the CPUs: one reads while the other computes */
+	int nw = c->o->workers > 0 ? c->o->workers : (int)(ncpu < 1 ? 2 : ncpu > 8 ? 16 : 2 * ncpu);
 	size_t np = rp_index_pack_count(c->idx);
 	uint8_t *bad = calloc(np ? np : 1, 1);
 	dwargs *a = calloc((size_t)nw, sizeof *a);

@@ -36,8 +36,16 @@ typedef struct meta {
 	uint32_t atime_ns, mtime_ns;
 	uint8_t *xattrs;
 	size_t xattrs_len;
+	uint64_t size;
 	int damaged;
+	int failed; /* could not be created: no content, no metadata */
 } meta;
+
+/* A hard link to make once the batch's files exist. */
+typedef struct link_op {
+	char *target; /* first path of the inode */
+	char *path;
+} link_op;
 
 typedef struct item {
 	rp_id id;
@@ -82,6 +90,9 @@ typedef struct rs {
 	size_t n_files, cap_files;
 	item *items;
 	size_t n_items, cap_items;
+	link_op *link_ops;
+	size_t n_link_ops, cap_link_ops;
+	size_t next_file; /* shared by workers in the create and metadata phases */
 	readop *reads;
 	size_t n_reads, cap_reads;
 	size_t next_read; /* shared by workers */
@@ -133,6 +144,7 @@ static int meta_from_node(meta *m, const char *path, const rp_node *n)
 	m->atime_ns = n->atime_ns;
 	m->mtime_s = n->mtime_s;
 	m->mtime_ns = n->mtime_ns;
+	m->size = n->size;
 	if (!(m->path = strdup(path)))
 		return RP_ENOMEM;
 	if (n->xattrs.n) {
@@ -329,6 +341,8 @@ static void run_read(rworker *w, const readop *r)
 	int last_ok = 0;
 	for (size_t i = 0; i < r->count; i++) {
 		const item *it = &s->items[r->first + i];
+		if (s->files[it->file].failed)
+			continue;
 		if (!last || memcmp(last->b, it->id.b, RP_ID_BYTES)) {
 			last = &it->id;
 			last_ok = !rp_blob_open_at(w->br, &it->id, &it->loc, w->buf.data + (it->loc.offset - r->start), &plain,
@@ -404,6 +418,91 @@ static void report_progress(rs *s, int force)
 	s->o->progress(s->o->ctx, &p);
 }
 
+/* Creates one file of the batch at its final size (holes stay holes). */
+static void create_file(rs *s, meta *m)
+{
+	clear_path(m->path);
+	int fd = open(m->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rs_warn(s, "%s: cannot create: %s", m->path, strerror(errno));
+		m->failed = 1;
+		return;
+	}
+	int bad = m->size && ftruncate(fd, (off_t)m->size);
+	int err = errno;
+	close(fd);
+	if (!bad)
+		return;
+	m->failed = 1;
+	rs_warn(s, "%s: cannot set size: %s", m->path, strerror(err));
+	if (err == ENOSPC || err == EFBIG) {
+		pthread_mutex_lock(&s->mu);
+		if (!s->fatal_rc)
+			s->fatal_rc = rp_err_set(&s->fatal, RP_ENOSPC, "%s: no space left on the target", s->o->target);
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+typedef struct phase_arg {
+	rs *s;
+	int what; /* 0 create, 1 metadata */
+} phase_arg;
+
+/* Workers of the create and metadata phases: one file at a time. */
+static void *phase_main(void *arg)
+{
+	phase_arg *a = arg;
+	rs *s = a->s;
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		size_t i = s->next_file < s->n_files && !s->fatal_rc ? s->next_file++ : SIZE_MAX;
+		pthread_mutex_unlock(&s->mu);
+		if (i == SIZE_MAX)
+			break;
+		meta *m = &s->files[i];
+		if (a->what == 0)
+			create_file(s, m);
+		else if (!m->failed)
+			meta_apply(s, m);
+	}
+	return NULL;
+}
+
+static int run_phase(rs *s, int nw, int what, rp_err *e)
+{
+	pthread_t th[64];
+	phase_arg a = {s, what};
+	int started = 0;
+	s->next_file = 0;
+	for (int i = 0; i < nw && i < 64; i++) {
+		if (pthread_create(&th[i], NULL, phase_main, &a))
+			break;
+		started++;
+	}
+	if (!started)
+		phase_main(&a);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (s->fatal_rc) {
+		*e = s->fatal;
+		return s->fatal_rc;
+	}
+	return 0;
+}
+
+static void do_links(rs *s)
+{
+	for (size_t i = 0; i < s->n_link_ops; i++) {
+		link_op *l = &s->link_ops[i];
+		clear_path(l->path);
+		if (link(l->target, l->path))
+			rs_warn(s, "%s: cannot link to %s: %s", l->path, l->target, strerror(errno));
+		free(l->target);
+		free(l->path);
+	}
+	s->n_link_ops = 0;
+}
+
 static int flush_batch(rs *s, rp_err *e)
 {
 	int nw = s->o->workers > 0 ? s->o->workers : default_workers();
@@ -414,6 +513,9 @@ static int flush_batch(rs *s, rp_err *e)
 		rc = rp_err_set(e, RP_ENOMEM, "out of memory");
 		goto done;
 	}
+	if ((rc = run_phase(s, nw, 0, e)))
+		goto done;
+	do_links(s);
 	if (s->n_items)
 		qsort(s->items, s->n_items, sizeof *s->items, item_cmp);
 	if ((rc = plan_reads(s) ? rp_err_set(e, RP_ENOMEM, "out of memory") : 0))
@@ -444,11 +546,10 @@ join:
 		rc = s->fatal_rc;
 		*e = s->fatal;
 	}
-	for (size_t i = 0; i < s->n_files; i++) {
-		if (!rc)
-			meta_apply(s, &s->files[i]);
+	if (!rc)
+		rc = run_phase(s, nw, 1, e);
+	for (size_t i = 0; i < s->n_files; i++)
 		meta_free(&s->files[i]);
-	}
 	s->n_files = s->n_items = 0;
 	report_progress(s, 0);
 done:
@@ -467,21 +568,7 @@ static int target_path(rs *s, const char *path, size_t len)
 
 static int add_file(rs *s, const char *tpath, const rp_node *n, rp_err *e)
 {
-	clear_path(tpath);
-	int fd = open(tpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		rs_warn(s, "%s: cannot create: %s", tpath, strerror(errno));
-		return 0;
-	}
-	int bad = n->size && ftruncate(fd, (off_t)n->size);
-	int err = errno;
-	close(fd);
-	if (bad) {
-		rs_warn(s, "%s: cannot set size: %s", tpath, strerror(err));
-		if (err == ENOSPC || err == EFBIG)
-			return rp_err_set(e, RP_ENOSPC, "%s: no space left on the target", s->o->target);
-		return 0;
-	}
+	/* created by the batch's workers, in parallel */
 	if (grow((void **)&s->files, &s->cap_files, s->n_files + 1, sizeof *s->files) ||
 	    meta_from_node(&s->files[s->n_files], tpath, n))
 		return rp_err_set(e, RP_ENOMEM, "out of memory");
@@ -561,9 +648,15 @@ static int link_existing(rs *s, const char *tpath, const rp_node *n, int *done)
 	for (size_t i = 0; i < s->n_links; i++) {
 		if (s->links[i].group != n->link_group)
 			continue;
-		clear_path(tpath);
-		if (link(s->links[i].path, tpath))
-			rs_warn(s, "%s: cannot link to %s: %s", tpath, s->links[i].path, strerror(errno));
+		/* made after the batch's files exist */
+		if (grow((void **)&s->link_ops, &s->cap_link_ops, s->n_link_ops + 1, sizeof *s->link_ops))
+			return RP_ENOMEM;
+		link_op *l = &s->link_ops[s->n_link_ops];
+		if (!(l->target = strdup(s->links[i].path)) || !(l->path = strdup(tpath))) {
+			free(l->target);
+			return RP_ENOMEM;
+		}
+		s->n_link_ops++;
 		*done = 1;
 		return 0;
 	}
@@ -719,6 +812,11 @@ done:
 	}
 	for (size_t i = 0; i < s.n_links; i++)
 		free(s.links[i].path);
+	for (size_t i = 0; i < s.n_link_ops; i++) {
+		free(s.link_ops[i].target);
+		free(s.link_ops[i].path);
+	}
+	free(s.link_ops);
 	free(s.links);
 	free(s.stack);
 	free(s.dirs);
