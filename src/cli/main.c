@@ -3,6 +3,7 @@
 
 #include "format/crypto.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,10 @@ int main(int argc, char **argv)
 	rp_err e;
 	struct rlimit rl;
 	signal(SIGPIPE, SIG_IGN);
+	/* worker threads hand buffers to each other; one malloc arena per
+	 * thread only multiplies idle memory (measured: more page faults,
+	 * higher peak RSS) */
+	mallopt(M_ARENA_MAX, 2);
 	/* deep trees and many parallel reads want file descriptors */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max > 65536 ? 65536 : rl.rlim_max;

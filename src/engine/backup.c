@@ -15,10 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_WORKERS_PER_CPU 4
-#define DATA_QUEUE_BYTES (8u << 20)
-#define CHUNK_QUEUE_BYTES (8u << 20)
-#define TREE_QUEUE_BYTES (4u << 20)
+#define DEFAULT_WORKERS_PER_CPU 2
+#define DATA_QUEUE_BYTES (4u << 20)
+/* chunks cut and waiting for a worker (each buffer holds the largest chunk) */
+#define CHUNK_BUFFERS 12
+#define TREE_QUEUE_BYTES (2u << 20)
 #define MAX_WORKERS 32
 
 double bk_now(void)
@@ -647,6 +648,7 @@ static void bk_cleanup(bk *b)
 	rp_fcache_close(b->prev);
 	rp_fcache_abort(b->cache_out);
 	rp_packq_free(b->dataq);
+	rp_slab_free(b->chunk_slab);
 	rp_packq_free(b->treeq);
 	rp_idxwriter_free(b->iw);
 	rp_pii_distinct_free(b->pii_distinct);
@@ -781,7 +783,6 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	b.repo = r;
 	b.idx = idx;
 	b.o = o;
-	b.chunk_bytes_max = CHUNK_QUEUE_BYTES;
 	b.t0 = bk_now();
 	pthread_mutex_init(&b.mu, NULL);
 	pthread_mutex_init(&b.warn_mu, NULL);
@@ -827,8 +828,10 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 			goto done;
 	}
 	if ((rc = rp_idxwriter_new(&b.iw, r, idx, e)) || (rc = open_caches(&b, roots, n_roots, e)) ||
-	    (rc = rp_packq_new(&b.dataq, r, DATA_QUEUE_BYTES, rp_idxwriter_pack_done, b.iw, e)) ||
-	    (rc = rp_packq_new(&b.treeq, r, TREE_QUEUE_BYTES, rp_idxwriter_pack_done, b.iw, e)))
+	    (rc = rp_packq_new(&b.dataq, r, DATA_QUEUE_BYTES, r->chunker.max_bytes + RP_SEAL_OVERHEAD_MAX,
+			       rp_idxwriter_pack_done, b.iw, e)) ||
+	    (rc = rp_packq_new(&b.treeq, r, TREE_QUEUE_BYTES, 0, rp_idxwriter_pack_done, b.iw, e)) ||
+	    (rc = rp_slab_new(&b.chunk_slab, sizeof(bk_chunk) + r->chunker.max_bytes, CHUNK_BUFFERS, e)))
 		goto done;
 	for (; started < n_workers; started++)
 		if (pthread_create(&workers[started], NULL, bk_worker_main, &b)) {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define READ_BYTES (1u << 20)
+#define READ_BYTES (512u << 10)
 #define READ_ATTEMPTS 3
 
 typedef struct prevset {
@@ -128,10 +128,9 @@ static void run_chunk(bk_worker *w, bk_chunk *c)
 	}
 	pthread_mutex_lock(&b->mu);
 	c->ev->pending--;
-	b->chunk_bytes -= c->len;
+	rp_slab_put(b->chunk_slab, c);
 	pthread_cond_broadcast(&b->job_ready);
 	pthread_mutex_unlock(&b->mu);
-	free(c);
 }
 
 /* The slot for the next content item of ev (segments never move). */
@@ -156,19 +155,18 @@ static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
 	if (w->pii_on && !rp_pii_file_skipping(w->pii) && rp_pii_file_update(w->pii, p, n, &w->err))
 		return w->err.code;
 	uint8_t *slot = next_slot(ev);
-	bk_chunk *c = slot ? malloc(sizeof *c + n) : NULL;
-	if (!c)
+	if (!slot)
 		return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
 	rp_store_u64le(slot + RP_ID_BYTES, n);
-	c->next = NULL;
-	c->ev = ev;
-	c->slot = slot;
-	c->len = (uint32_t)n;
-	memcpy(c->data, p, n);
 	__atomic_fetch_add(&b->n_read, n, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&b->mu);
-	/* a full queue: help empty it rather than wait */
-	while (b->chunk_bytes && b->chunk_bytes + n > b->chunk_bytes_max && !b->abort) {
+	/* no free buffer: help empty the queue rather than wait */
+	bk_chunk *c;
+	while (!(c = rp_slab_try_get(b->chunk_slab))) {
+		if (rp_slab_failed(b->chunk_slab) || b->abort) {
+			pthread_mutex_unlock(&b->mu);
+			return rp_err_set(&w->err, b->abort ? RP_EINTR : RP_ENOMEM, "out of memory");
+		}
 		bk_chunk *other = pop_chunk(b);
 		if (other) {
 			pthread_mutex_unlock(&b->mu);
@@ -178,12 +176,18 @@ static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
 			pthread_cond_wait(&b->job_ready, &b->mu);
 		}
 	}
+	pthread_mutex_unlock(&b->mu);
+	c->next = NULL;
+	c->ev = ev;
+	c->slot = slot;
+	c->len = (uint32_t)n;
+	memcpy(c->data, p, n);
+	pthread_mutex_lock(&b->mu);
 	if (b->chunk_tail)
 		b->chunk_tail->next = c;
 	else
 		b->chunk_head = c;
 	b->chunk_tail = c;
-	b->chunk_bytes += n;
 	ev->pending++;
 	pthread_cond_signal(&b->job_ready);
 	pthread_mutex_unlock(&b->mu);

@@ -10,6 +10,7 @@
 #include "packq.h"
 #include "scan/pii.h"
 #include "scan/pii_record.h"
+#include "util/slab.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -115,9 +116,9 @@ typedef struct bk {
 	rp_err fatal;
 	pthread_mutex_t warn_mu;
 
-	/* chunks cut by readers, processed by any worker (under mu) */
+	/* chunks cut by readers, processed by any worker (queue under mu) */
 	bk_chunk *chunk_head, *chunk_tail;
-	size_t chunk_bytes, chunk_bytes_max;
+	rp_slab *chunk_slab; /* their buffers */
 	int reading; /* files being read right now */
 
 	/* walker only */

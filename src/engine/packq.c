@@ -1,6 +1,8 @@
 /* packq.c - sealed blobs queued to a pack writer thread. */
 #include "packq.h"
 
+#include "util/slab.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@ typedef struct qitem {
 	struct qitem *next;
 	rp_id id;
 	uint8_t type, flags;
+	uint8_t from_slab;
 	uint32_t raw_len;
 	size_t len;
 	uint8_t bytes[]; /* the sealed blob */
@@ -33,6 +36,7 @@ struct rp_packq {
 	uint8_t key[RP_KEY_BYTES];
 	pwriter w[PACKQ_MAX_WRITERS];
 	int n_writers;
+	rp_slab *slab; /* item buffers, or NULL */
 	pthread_mutex_t mu;
 	pthread_cond_t not_full, not_empty, idle;
 	qitem *head, *tail;
@@ -43,6 +47,14 @@ struct rp_packq {
 	int failed;
 	rp_err err;
 };
+
+static void item_free(rp_packq *q, qitem *it)
+{
+	if (it->from_slab)
+		rp_slab_put(q->slab, it);
+	else
+		free(it);
+}
 
 static void set_failed(rp_packq *q, int rc, const rp_err *e)
 {
@@ -74,7 +86,7 @@ static void *writer_main(void *arg)
 								  it->raw_len, it->bytes, it->len, &e);
 			pthread_mutex_lock(&q->mu);
 			q->queued -= it->len;
-			free(it);
+			item_free(q, it);
 			set_failed(q, rc, &e);
 			q->busy--;
 			pthread_cond_broadcast(&q->not_full);
@@ -103,7 +115,8 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-int rp_packq_new(rp_packq **out, rp_repo *r, size_t max_bytes, rp_pack_done_fn done, void *ctx, rp_err *e)
+int rp_packq_new(rp_packq **out, rp_repo *r, size_t max_bytes, size_t item_bytes, rp_pack_done_fn done, void *ctx,
+		 rp_err *e)
 {
 	rp_packq *q = calloc(1, sizeof *q);
 	if (!q)
@@ -119,6 +132,8 @@ int rp_packq_new(rp_packq **out, rp_repo *r, size_t max_bytes, rp_pack_done_fn d
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	q->n_writers = (int)(ncpu < 1 ? 1 : ncpu > PACKQ_MAX_WRITERS ? PACKQ_MAX_WRITERS : ncpu);
 	int rc = rp_seal_key_new(r->mk.data_pk, q->eph, q->key, e);
+	if (!rc && item_bytes)
+		rc = rp_slab_new(&q->slab, sizeof(qitem) + item_bytes, max_bytes / item_bytes + 2, e);
 	for (int i = 0; !rc && i < q->n_writers; i++) {
 		pwriter *pw = &q->w[i];
 		pw->q = q;
@@ -158,8 +173,9 @@ void rp_packq_free(rp_packq *q)
 	while (q->head) {
 		qitem *it = q->head;
 		q->head = it->next;
-		free(it);
+		item_free(q, it);
 	}
+	rp_slab_free(q->slab);
 	rp_wipe(q->key, sizeof q->key);
 	pthread_mutex_destroy(&q->mu);
 	pthread_cond_destroy(&q->not_full);
@@ -176,9 +192,12 @@ const uint8_t *rp_packq_key(const rp_packq *q)
 int rp_packq_add(rp_packq *q, uint8_t type, const rp_id *id, uint8_t flags, uint32_t raw_len, const uint8_t *sealed,
 		 size_t sealed_len, rp_err *e)
 {
-	qitem *it = malloc(sizeof *it + sealed_len);
+	qitem *it = NULL;
+	int from_slab = q->slab && sizeof *it + sealed_len <= rp_slab_bytes(q->slab);
+	it = from_slab ? rp_slab_get(q->slab) : malloc(sizeof *it + sealed_len);
 	if (!it)
 		return rp_err_set(e, RP_ENOMEM, "out of memory");
+	it->from_slab = (uint8_t)from_slab;
 	it->next = NULL;
 	it->id = *id;
 	it->type = type;
@@ -194,7 +213,7 @@ int rp_packq_add(rp_packq *q, uint8_t type, const rp_id *id, uint8_t flags, uint
 		if (e)
 			*e = q->err;
 		pthread_mutex_unlock(&q->mu);
-		free(it);
+		item_free(q, it);
 		return rc;
 	}
 	if (q->tail)

@@ -18,7 +18,11 @@
 
 typedef struct rp_packq rp_packq;
 
-int rp_packq_new(rp_packq **out, rp_repo *r, size_t max_bytes, rp_pack_done_fn done, void *ctx, rp_err *e);
+/* max_bytes bounds what may wait in the queue.  With item_bytes > 0,
+ * blobs up to that size travel in reused buffers (no allocation per
+ * blob); larger ones are allocated. */
+int rp_packq_new(rp_packq **out, rp_repo *r, size_t max_bytes, size_t item_bytes, rp_pack_done_fn done, void *ctx,
+		 rp_err *e);
 /* Stops the writer (after flushing when flush) and frees q. */
 void rp_packq_free(rp_packq *q);
 

@@ -504,7 +504,7 @@ int rp_prune_run(rp_repo *r, const rp_prune_opts *o, rp_prune_result *res, rp_er
 		goto done;
 	}
 	if (res->packs_repacked) {
-		if ((rc = rp_packq_new(&q, r, 8u << 20, on_new_pack, &p, e)) || (rc = rp_blob_reader_new(&br, r, p.idx, e)) ||
+		if ((rc = rp_packq_new(&q, r, 8u << 20, 0, on_new_pack, &p, e)) || (rc = rp_blob_reader_new(&br, r, p.idx, e)) ||
 		    (rc = rp_blob_codec_new(&c, r->cfg.zstd_level, e)))
 			goto done;
 		for (uint32_t i = 0; i < np && !rc; i++)
