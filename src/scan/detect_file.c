@@ -15,7 +15,7 @@
 #define FULL_SCAN_BYTES (64u << 10)
 #define MAX_SAMPLED_WINDOWS 448u
 #define MIN_STRIDE_BYTES (8u * RP_SCAN_WINDOW_BYTES)
-#define MIN_WINDOW_BYTES 64u
+#define MIN_WINDOW_BYTES 32u /* the chi-square test still separates text from noise here */
 
 /* Chi-square of a window's byte histogram against the uniform distribution
  * has mean 255 and standard deviation ~22.6 for random bytes, whatever the
@@ -23,7 +23,7 @@
  * a random window failing it ~1e-7); text is in the thousands. */
 #define NOISE_CHI2_MAX 390u
 /* Encoded noise (base64, hex, base32 of random bytes): at least this many
- * distinct symbols, spread as evenly as chance allows. */
+ * distinct symbols of those alphabets, spread as evenly as chance allows. */
 #define ENCODED_MIN_SYMBOLS 14u
 
 static uint64_t plan_stride(uint64_t size)
@@ -77,7 +77,39 @@ static int is_control(unsigned b)
 	return (b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f;
 }
 
-/* Classifies a histogram of n bytes (n >= MIN_WINDOW_BYTES). */
+/* 1 for the symbols of base64 (standard and URL-safe), base32 and hex. */
+static int is_b64_symbol(unsigned b)
+{
+	return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9') || b == '+' || b == '/' ||
+	       b == '=' || b == '-' || b == '_';
+}
+
+/* Encoded noise: only base64/base32/hex symbols (and line breaks), at least
+ * ENCODED_MIN_SYMBOLS of them, as evenly spread as chance allows. */
+static int is_encoded_noise(const uint16_t h[256], uint32_t n)
+{
+	uint32_t symbols = 0, m = 0;
+	uint64_t s2 = 0;
+	for (unsigned b = 0; b < 256; b++) {
+		uint32_t c = h[b];
+		if (!c || b == '\n' || b == '\r')
+			continue;
+		if (!is_b64_symbol(b))
+			return 0;
+		symbols++;
+		m += c;
+		s2 += (uint64_t)c * c;
+	}
+	if (symbols < ENCODED_MIN_SYMBOLS || m < n / 2)
+		return 0;
+	double chi = (double)s2 * symbols / m - m;
+	double dof = symbols - 1.0;
+	return chi < dof + 6.0 * sqrt(2.0 * dof);
+}
+
+/* Classifies a histogram of n bytes (n >= MIN_WINDOW_BYTES).  The
+ * statistic's mean (255 for random bytes) does not depend on n, so one bound
+ * serves full windows, last partial windows and whole small files. */
 static int classify(const uint16_t h[256], uint32_t n)
 {
 	win_stats w = {.n = n};
@@ -85,30 +117,32 @@ static int classify(const uint16_t h[256], uint32_t n)
 		uint32_t c = h[b];
 		w.sumsq += (uint64_t)c * c;
 	}
-	/* chi2 = 256 * sumsq / n - n; compare without division */
-	if (w.sumsq * 256 < ((uint64_t)NOISE_CHI2_MAX + n) * n)
-		return RP_WIN_NOISE;
 	for (unsigned b = 0; b < 0x20; b++)
 		if (is_control(b))
 			w.control += h[b];
 	w.control += h[0x7f];
+	for (unsigned b = 0x80; b < 0x100; b++)
+		w.high += h[b];
+	/* chi2 = 256 * sumsq / n - n; compare without division.  Random bytes
+	 * are never all printable; a short run of base64 can pass the test */
+	if (w.sumsq * 256 < ((uint64_t)NOISE_CHI2_MAX + n) * n && (w.control || w.high || h[0]))
+		return RP_WIN_NOISE;
 	if ((uint64_t)w.control * 100 > n)
 		return RP_WIN_BINARY;
-	for (unsigned b = 0x80; b < 0x100; b++) {
-		uint32_t c = h[b];
-		w.high += c;
-		if (b < 0xc0)
-			w.cont += c;
-		else if (b < 0xc2 || b > 0xf4)
-			w.bad_utf8 += c;
-		else if (b < 0xe0)
-			w.lead2 += c;
-		else if (b < 0xf0)
-			w.lead3 += c;
-		else
-			w.lead4 += c;
-	}
 	if (w.high) {
+		for (unsigned b = 0x80; b < 0x100; b++) {
+			uint32_t c = h[b];
+			if (b < 0xc0)
+				w.cont += c;
+			else if (b < 0xc2 || b > 0xf4)
+				w.bad_utf8 += c;
+			else if (b < 0xe0)
+				w.lead2 += c;
+			else if (b < 0xf0)
+				w.lead3 += c;
+			else
+				w.lead4 += c;
+		}
 		/* UTF-8: continuation bytes match what the lead bytes announce
 		 * (give or take characters cut by the window's edges); 8-bit
 		 * text (latin-1) has few high bytes */
@@ -119,26 +153,9 @@ static int classify(const uint16_t h[256], uint32_t n)
 			return RP_WIN_BINARY;
 		return RP_WIN_TEXT;
 	}
-	if (w.control)
-		return RP_WIN_TEXT;
-	/* pure printable ASCII: is it uniform over its own alphabet? */
-	uint32_t symbols = 0, m = 0;
-	uint64_t s2 = 0;
-	for (unsigned b = 0x21; b < 0x7f; b++) {
-		uint32_t c = h[b];
-		if (c) {
-			symbols++;
-			m += c;
-			s2 += (uint64_t)c * c;
-		}
-	}
-	if (symbols < ENCODED_MIN_SYMBOLS || m < n / 2 || (uint64_t)h[' '] * 64 > m)
-		return RP_WIN_TEXT;
-	double chi = (double)s2 * symbols / m - m;
-	double dof = symbols - 1.0;
-	if (chi < dof + 6.0 * sqrt(2.0 * dof))
+	if (!w.control && !h[0] && is_encoded_noise(h, n))
 		return RP_WIN_ENCODED;
-	return RP_WIN_TEXT;
+	return h[0] * 100 > n ? RP_WIN_BINARY : RP_WIN_TEXT;
 }
 
 static void close_window(rp_scan_file *s, uint32_t n)

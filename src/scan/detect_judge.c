@@ -21,6 +21,7 @@
 #define TRANSFORM_TOP1_SLACK_X255 2
 #define TRANSFORM_TOP4_SLACK_X255 4
 #define TRANSFORM_ENTROPY_SLACK_X4096 41 /* 0.01 bit: a relabelling keeps it exactly */
+#define TRANSFORM_EXACT_ENTROPY_SLACK_X4096 2
 /* Control bytes (not NUL, tab, CR, LF) appearing in text. */
 #define TEXT_CONTROL_BEFORE_MAX_X255 1
 #define TEXT_CONTROL_AFTER_MIN_X255 5
@@ -53,10 +54,16 @@ static int in_top(const uint8_t top[4], uint8_t b)
 
 static int transformed(const rp_scan_rec *o, const rp_scan_rec *n)
 {
-	if (!o->windows || !n->windows || o->top1_x255 < TRANSFORM_MIN_TOP1_X255)
+	if (!o->windows || !n->windows || o->top1_x255 < TRANSFORM_MIN_TOP1_X255 || o->top[0] == n->top[0])
 		return 0;
-	/* an edit can swap two close favourites; a relabelling moves the
-	 * favourite out of the old top four and brings in a stranger */
+	/* same size, same sampled windows: a relabelling keeps every share and
+	 * the entropy exactly, which an edit practically never does */
+	if (o->size == n->size && o->top1_x255 == n->top1_x255 && o->top4_x255 == n->top4_x255 &&
+	    abs((int)o->entropy_x4096 - (int)n->entropy_x4096) <= TRANSFORM_EXACT_ENTROPY_SLACK_X4096)
+		return 1;
+	/* otherwise (a footer, a few edits) the favourite must leave the old
+	 * top four and a stranger must lead: an edit can swap two close
+	 * favourites, not bring in a byte that was rare */
 	if (in_top(n->top, o->top[0]) || in_top(o->top, n->top[0]))
 		return 0;
 	if (abs((int)o->top1_x255 - (int)n->top1_x255) > TRANSFORM_TOP1_SLACK_X255 ||
@@ -124,6 +131,8 @@ static int judge_changed(const rp_scan_rec *o, const rp_scan_rec *n, uint32_t to
 	if (o->type == RP_FT_EMPTY)
 		return rp_scan_rec_is_noise(n) ? RP_J_NOISE_REWRITTEN : RP_J_NONE;
 	/* unknown before and after */
+	if (o->windows == 0) /* too short to have been judged */
+		return rp_scan_rec_is_noise(n) ? RP_J_NOISE_REWRITTEN : RP_J_NONE;
 	if (!rp_scan_rec_is_noise(o) && (uint32_t)o->noise * 2 < o->windows && rp_scan_rec_is_noise(n))
 		return RP_J_BECAME_NOISE;
 	if ((uint32_t)o->noise * 2 < o->windows && transformed(o, n))
