@@ -467,8 +467,11 @@ static int bench(const char *dir, int rounds, rp_err *e)
 	rp_scan_file s;
 	uint8_t rec[RP_SCAN_RECORD_MAX_BYTES];
 	volatile size_t sink = 0;
-	double t0 = now_s();
+	uint64_t windows = 0;
+	/* best of `rounds`: the machine may be shared, the minimum is the cost */
+	double scan_s = 1e30, ch_s = 1e30;
 	for (int r = 0; r < rounds; r++) {
+		double t0 = now_s();
 		for (size_t i = 0; i < nb; i++) {
 			rp_scan_file_begin(&s, (const uint8_t *)"x", 1, bl[i].n);
 			for (size_t off = 0; off < bl[i].n; off += 1u << 20) {
@@ -476,29 +479,37 @@ static int bench(const char *dir, int rounds, rp_err *e)
 				rp_scan_file_update(&s, bl[i].p + off, k);
 			}
 			sink += rp_scan_file_end(&s, rec);
+			rp_scan_rec d;
+			if (r == 0 && rp_scan_rec_decode(rec, RP_SCAN_RECORD_V1_BYTES, &d, NULL) == 0)
+				windows += d.windows;
 		}
+		double dt = now_s() - t0;
+		scan_s = dt < scan_s ? dt : scan_s;
 	}
-	double scan_s = now_s() - t0;
 	rp_chunker ch;
 	uint8_t seed[32] = {1};
 	rp_chunker_init(&ch, CHUNK_MIN_BYTES, CHUNK_AVG_BYTES, CHUNK_MAX_BYTES, seed, NULL);
-	t0 = now_s();
-	for (size_t i = 0; i < nb; i++) {
-		size_t off = 0;
-		while (off < bl[i].n) {
-			size_t cut = rp_chunker_cut(&ch, bl[i].p + off, bl[i].n - off);
-			uint8_t id[32];
-			rp_sha256_once(bl[i].p + off, cut, id);
-			sink += id[0];
-			off += cut;
+	for (int r = 0; r < rounds; r++) {
+		double t0 = now_s();
+		for (size_t i = 0; i < nb; i++) {
+			size_t off = 0;
+			while (off < bl[i].n) {
+				size_t cut = rp_chunker_cut(&ch, bl[i].p + off, bl[i].n - off);
+				uint8_t id[32];
+				rp_sha256_once(bl[i].p + off, cut, id);
+				sink += id[0];
+				off += cut;
+			}
 		}
+		double dt = now_s() - t0;
+		ch_s = dt < ch_s ? dt : ch_s;
 	}
-	double ch_s = now_s() - t0;
 	double mb = (double)total / 1e6;
 	printf("files=%zu bytes=%zu\n", nb, total);
-	printf("scan: %.0f MB/s (%d rounds, %.3f s)\n", mb * rounds / scan_s, rounds, scan_s);
+	printf("scan: %.0f MB/s (best of %d rounds: %.3f s), about %.1f%% of the bytes analysed\n", mb / scan_s, rounds,
+	       scan_s, total ? 100.0 * (double)windows * RP_SCAN_WINDOW_BYTES / (double)total : 0.0);
 	printf("chunk+sha256: %.0f MB/s (%.3f s)\n", mb / ch_s, ch_s);
-	printf("scan cost vs chunk+sha256: %.1f%%\n", 100.0 * (scan_s / rounds) / ch_s);
+	printf("scan cost vs chunk+sha256: %.1f%%\n", 100.0 * scan_s / ch_s);
 	(void)sink;
 out:
 	for (size_t i = 0; i < nb; i++)

@@ -130,6 +130,12 @@ def text_blob(rng, size):
     return "".join(parts).encode()[:size]
 
 
+def with_ext(rel, ext):
+    """rel + ext, the name cut to stay within 255 bytes (as real ransomware does)."""
+    d, n = os.path.split(rel)
+    return os.path.join(d, n[: 255 - len(ext)] + ext)
+
+
 def victims(root, rng, fraction, min_bytes=1):
     files = [p for p in regular_files(root) if os.lstat(full(root, p)).st_size >= min_bytes]
     k = int(round(len(files) * fraction))
@@ -306,9 +312,7 @@ class NewFileExt(Scenario):
         truth = []
         for rel in victims(snap, self.rng, 0.6):
             data = read(snap, rel)
-            new = rel + self.ext
-            if len(os.path.basename(new)) > 255:
-                new = os.path.join(os.path.dirname(rel), os.path.basename(rel)[: 255 - len(self.ext)] + self.ext)
+            new = with_ext(rel, self.ext)
             write_new(snap, new, encrypt_full(self.rng, data))
             os.unlink(full(snap, rel))
             truth.append((1.0, new))
@@ -465,15 +469,15 @@ class HalfWay(Scenario):
             if not os.path.exists(full(snap, rel)):
                 continue
             data = read(snap, rel)
-            new = rel + self.ext
+            new = with_ext(rel, self.ext)
             write_new(snap, new, encrypt_full(self.rng, data))
             os.unlink(full(snap, rel))
             truth.append((1.0, new))
             touched_dirs.add(os.path.dirname(rel))
         if part is not None:
             data = read(snap, part)
-            write_new(snap, part + self.ext, encrypt_full(self.rng, data)[: len(data) // 2])
-            truth.append((0.5 if data else 1.0, part + self.ext))
+            write_new(snap, with_ext(part, self.ext), encrypt_full(self.rng, data)[: len(data) // 2])
+            truth.append((0.5 if data else 1.0, with_ext(part, self.ext)))
         drop_notes(snap, b"HOW_TO_RECOVER_FILES.txt", self.name, only=touched_dirs if k == 1 else None)
         return truth
 

@@ -38,6 +38,7 @@ typedef struct rp_scan_file {
 	uint64_t pos;      /* bytes seen so far */
 	uint64_t next_win; /* file offset where the next analysed window starts */
 	uint64_t stride;   /* distance between sampled windows after the fully scanned start */
+	uint64_t full_end; /* every window before this offset is analysed */
 	uint64_t analysed; /* bytes that went through a window */
 	uint32_t sample;   /* index of the next sampled window */
 	uint32_t win_fill; /* bytes in the current window */
@@ -47,7 +48,8 @@ typedef struct rp_scan_file {
 	uint16_t windows, noise, encoded, text;
 	uint8_t head_windows, head_noise, head_encoded, head_text;
 	uint8_t first_class;
-	uint8_t reserved[3];
+	uint8_t sparse; /* a compressed type: the body is sampled sparsely */
+	uint8_t reserved[2];
 	uint16_t whist[256]; /* histogram of the current window */
 	uint32_t hist[256];  /* histogram of every analysed byte */
 	uint8_t head[RP_SCAN_EDGE_BYTES];

@@ -15,6 +15,12 @@
 #define FULL_SCAN_BYTES (64u << 10)
 #define MAX_SAMPLED_WINDOWS 448u
 #define MIN_STRIDE_BYTES (8u * RP_SCAN_WINDOW_BYTES)
+/* Files whose first bytes name an already-compressed type (zip, JPEG, PDF,
+ * video...) are judged by their structure, not by the noise in their body,
+ * so their body is sampled sparsely. */
+#define SPARSE_FULL_SCAN_BYTES RP_SCAN_HEAD_REGION_BYTES
+#define SPARSE_MAX_SAMPLED_WINDOWS 128u
+#define SPARSE_MIN_STRIDE_BYTES (64u * RP_SCAN_WINDOW_BYTES)
 #define MIN_WINDOW_BYTES 32u /* the chi-square test still separates text from noise here */
 
 /* Chi-square of a window's byte histogram against the uniform distribution
@@ -26,25 +32,26 @@
  * distinct symbols of those alphabets, spread as evenly as chance allows. */
 #define ENCODED_MIN_SYMBOLS 14u
 
-static uint64_t plan_stride(uint64_t size)
+/* Distance between sampled windows after the fully scanned start. */
+static uint64_t plan_stride(uint64_t size, uint64_t full, uint64_t max_windows, uint64_t min_stride)
 {
-	if (size <= FULL_SCAN_BYTES)
-		return MIN_STRIDE_BYTES;
-	uint64_t body = size - FULL_SCAN_BYTES;
-	uint64_t stride = (body + MAX_SAMPLED_WINDOWS - 1) / MAX_SAMPLED_WINDOWS;
-	return stride < MIN_STRIDE_BYTES ? MIN_STRIDE_BYTES : stride;
+	if (size <= full)
+		return min_stride;
+	uint64_t body = size - full;
+	uint64_t stride = (body + max_windows - 1) / max_windows;
+	return stride < min_stride ? min_stride : stride;
 }
 
 /* Where the next analysed window starts, given that the previous one ended
  * at s->pos. */
 static void plan_next(rp_scan_file *s)
 {
-	if (s->pos < FULL_SCAN_BYTES) {
+	if (s->pos < s->full_end) {
 		s->next_win = s->pos;
 		return;
 	}
 	for (;;) {
-		uint64_t start = FULL_SCAN_BYTES + (uint64_t)s->sample * s->stride;
+		uint64_t start = s->full_end + (uint64_t)s->sample * s->stride;
 		uint64_t room = s->stride - RP_SCAN_WINDOW_BYTES + 1;
 		uint64_t jitter = rp_scan_mix64(((uint64_t)s->sample << 32) ^ s->size ^ 0x5ca1ab1eULL) % room;
 		s->sample++;
@@ -55,13 +62,27 @@ static void plan_next(rp_scan_file *s)
 	}
 }
 
+/* After the first window: a compressed type read from the magic switches the
+ * rest of the file to sparse sampling. */
+static void choose_density(rp_scan_file *s)
+{
+	uint8_t flags;
+	int type = rp_scan_magic(s->head, s->head_len, NULL, 0, s->size, &flags);
+	if (type == RP_FT_UNKNOWN || !rp_scan_type_is_opaque(type))
+		return;
+	s->sparse = 1;
+	s->full_end = SPARSE_FULL_SCAN_BYTES;
+	s->stride = plan_stride(s->size, s->full_end, SPARSE_MAX_SAMPLED_WINDOWS, SPARSE_MIN_STRIDE_BYTES);
+}
+
 void rp_scan_file_begin(rp_scan_file *s, const uint8_t *name, size_t name_len, uint64_t size)
 {
 	(void)name;
 	(void)name_len;
 	memset(s, 0, offsetof(rp_scan_file, head));
 	s->size = size;
-	s->stride = plan_stride(size);
+	s->full_end = FULL_SCAN_BYTES;
+	s->stride = plan_stride(size, FULL_SCAN_BYTES, MAX_SAMPLED_WINDOWS, MIN_STRIDE_BYTES);
 	s->next_win = 0;
 }
 
@@ -181,6 +202,8 @@ static void close_window(rp_scan_file *s, uint32_t n)
 		s->head_text += cls == RP_WIN_TEXT;
 	}
 	s->win_fill = 0;
+	if (s->windows == 1 && start == 0)
+		choose_density(s);
 	plan_next(s);
 }
 
@@ -263,8 +286,9 @@ size_t rp_scan_file_end(rp_scan_file *s, uint8_t rec[RP_SCAN_RECORD_MAX_BYTES])
 	uint8_t tail[RP_SCAN_EDGE_BYTES];
 	size_t tn = s->tail_len;
 	size_t first = (s->tail_at + RP_SCAN_EDGE_BYTES - tn) % RP_SCAN_EDGE_BYTES;
-	for (size_t i = 0; i < tn; i++)
-		tail[i] = s->tail[(first + i) % RP_SCAN_EDGE_BYTES];
+	size_t part = RP_SCAN_EDGE_BYTES - first < tn ? RP_SCAN_EDGE_BYTES - first : tn;
+	memcpy(tail, s->tail + first, part);
+	memcpy(tail + part, s->tail, tn - part);
 
 	rp_scan_rec r;
 	memset(&r, 0, sizeof r);
@@ -273,10 +297,7 @@ size_t rp_scan_file_end(rp_scan_file *s, uint8_t rec[RP_SCAN_RECORD_MAX_BYTES])
 	uint8_t flags = 0;
 	r.type = (uint8_t)rp_scan_magic(s->head, s->head_len, tail, tn, s->pos, &flags);
 	if (r.type == RP_FT_UNKNOWN) {
-		if (rp_scan_looks_utf16(s->head, s->head_len))
-			r.type = RP_FT_TEXT_UTF16;
-		else if (s->windows ? s->first_class == RP_WIN_TEXT || s->first_class == RP_WIN_ENCODED
-				    : s->head_len > 0) {
+		if (s->windows ? s->first_class == RP_WIN_TEXT || s->first_class == RP_WIN_ENCODED : s->head_len > 0) {
 			/* files too short for a window: text when every byte is */
 			int text = 1;
 			for (uint32_t i = 0; s->windows == 0 && i < s->head_len; i++)
@@ -285,12 +306,16 @@ size_t rp_scan_file_end(rp_scan_file *s, uint8_t rec[RP_SCAN_RECORD_MAX_BYTES])
 			if (text)
 				r.type = RP_FT_TEXT;
 		}
+		/* UTF-16's zero bytes make its windows binary, never text */
+		if (r.type == RP_FT_UNKNOWN && rp_scan_looks_utf16(s->head, s->head_len))
+			r.type = RP_FT_TEXT_UTF16;
 	}
 	r.flags = flags;
 	if (s->analysed < s->pos)
 		r.flags |= RP_REC_SAMPLED;
 	r.first_class = s->first_class;
-	r.tail_class = (uint8_t)tail_class(tail, tn);
+	/* a file that fits in one window has its tail class already */
+	r.tail_class = s->pos <= RP_SCAN_WINDOW_BYTES && s->windows == 1 ? s->first_class : (uint8_t)tail_class(tail, tn);
 	r.windows = s->windows;
 	r.noise = s->noise;
 	r.encoded = s->encoded;

@@ -94,8 +94,12 @@ static int judge_new(const rp_scan_rec *n, const rp_scan_path *p)
 	int claim = rp_scan_ext_claim(p->ext, p->ext_len);
 	if (claim < 0)
 		claim = rp_scan_ext_claim(p->inner, p->inner_len);
+	/* no magic and a noise head: whatever the name promised is gone (the
+	 * rest may be intact: intermittent encryption of a renamed file) */
+	if (n->type == RP_FT_UNKNOWN && n->first_class == RP_WIN_NOISE && claim >= 0)
+		return RP_J_NEW_NOISE_CLAIMED;
 	if (n->type == RP_FT_UNKNOWN && rp_scan_rec_is_noise(n))
-		return claim >= 0 ? RP_J_NEW_NOISE_CLAIMED : RP_J_NEW_NOISE;
+		return RP_J_NEW_NOISE;
 	if (rp_scan_type_family(n->type) == RP_FT_TEXT && is_encoded(n))
 		return claim >= 0 && claim != RP_FT_TEXT ? RP_J_ENCODED : RP_J_NEW_NOISE;
 	return RP_J_NONE;
