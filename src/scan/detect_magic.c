@@ -29,6 +29,32 @@ static int contains(const uint8_t *hay, size_t n, const char *needle)
 	return 0;
 }
 
+/* Length in bytes of the MPI at p (2-byte bit count, then the bytes), or 0
+ * when it does not fit in n. */
+static size_t mpi_len(const uint8_t *p, size_t n)
+{
+	if (n < 2)
+		return 0;
+	size_t bytes = (((size_t)p[0] << 8 | p[1]) + 7) / 8;
+	return bytes && 2 + bytes <= n ? 2 + bytes : 0;
+}
+
+/* The session-key material of a v3 PKESK packet fills its body exactly:
+ * RSA one MPI, ElGamal two, ECDH an MPI and a sized key, X25519 32 bytes
+ * and a sized key.  Random bytes almost never line up like this. */
+static int pkesk_fits(const uint8_t *m, size_t n, uint8_t algo)
+{
+	size_t a, b;
+	switch (algo) {
+	case 1:
+	case 2: return mpi_len(m, n) == n;
+	case 16: return (a = mpi_len(m, n)) && (b = mpi_len(m + a, n - a)) && a + b == n;
+	case 18: return (a = mpi_len(m, n)) && a < n && a + 1 + (size_t)m[a] == n;
+	case 25: return n > 33 && 33 + (size_t)m[32] == n;
+	default: return 0;
+	}
+}
+
 /* OpenPGP binary message: a plausible first packet.  Returns 0 (not
  * OpenPGP), 1 (OpenPGP, not encrypted: signed or compressed) or 2 (an
  * encrypted message).  The checks are strict on purpose: one random file in
@@ -61,9 +87,8 @@ static int openpgp_kind(const uint8_t *h, size_t hn)
 	const uint8_t *b = h + off;
 	switch (tag) {
 	case 1: /* public-key encrypted session key v3: key id, algorithm, MPIs */
-		if (len >= 12 && len <= 1100 && b[0] == 3 &&
-		    (b[9] == 1 || b[9] == 2 || b[9] == 16 || b[9] == 18 || b[9] == 25))
-			return 2;
+		if (len >= 12 && len <= 1100 && b[0] == 3 && off + len <= hn)
+			return pkesk_fits(b + 10, len - 10, b[9]) ? 2 : 0;
 		return 0;
 	case 3: /* symmetric-key encrypted session key v4: cipher, S2K, hash */
 		if (len >= 4 && len <= 64 && b[0] == 4 && b[1] >= 1 && b[1] <= 13 &&
