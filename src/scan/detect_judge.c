@@ -95,8 +95,10 @@ static int judge_new(const rp_scan_rec *n, const rp_scan_path *p)
 	if (claim < 0)
 		claim = rp_scan_ext_claim(p->inner, p->inner_len);
 	/* no magic and a noise head: whatever the name promised is gone (the
-	 * rest may be intact: intermittent encryption of a renamed file) */
-	if (n->type == RP_FT_UNKNOWN && n->first_class == RP_WIN_NOISE && claim >= 0)
+	 * rest may be intact: intermittent encryption of a renamed file).  A
+	 * .gpg promises little: signed-only OpenPGP is compressed data that
+	 * cannot be recognised, so such files stay candidates */
+	if (n->type == RP_FT_UNKNOWN && n->first_class == RP_WIN_NOISE && claim >= 0 && claim != RP_FT_OPENPGP)
 		return RP_J_NEW_NOISE_CLAIMED;
 	if (n->type == RP_FT_UNKNOWN && rp_scan_rec_is_noise(n))
 		return RP_J_NEW_NOISE;

@@ -100,7 +100,9 @@ static int openpgp_kind(const uint8_t *h, size_t hn)
 											  b[3] == 19 || b[3] == 22))
 			return 1;
 		return 0;
-	case 8: /* compressed data (gpg --sign): zlib or bzip2 stream follows */
+	case 8: /* compressed data (gpg --sign): zlib or bzip2 stream follows.  A raw
+		 * deflate stream (gpg's default) has nothing to check: 1 random file
+		 * in 65536 would pass, so it is left unrecognised */
 		if (indeterminate && ((b[0] == 2 && b[1] == 0x78) || (b[0] == 3 && b[1] == 'B' && b[2] == 'Z')))
 			return 1;
 		return 0;

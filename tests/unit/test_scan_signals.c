@@ -98,9 +98,9 @@ static void test_encoded_noise(void **state)
 	assert_true(r.encoded * 10 >= r.windows * 9);
 	assert_int_equal(r.noise, 0);
 	/* hex of random bytes: 16 symbols, also encoded */
-	uint8_t *hex = malloc(8000);
+	uint8_t *hex = malloc(8001);
 	for (size_t i = 0; i < 4000; i++)
-		sprintf((char *)hex + 2 * i, "%02x", raw[i]), hex[2 * i + 2] = 0;
+		sprintf((char *)hex + 2 * i, "%02x", raw[i]);
 	r = tl_rec(hex, 8000);
 	assert_int_equal(r.first_class, RP_WIN_ENCODED);
 	/* numeric CSV: digits and separators, not encoded noise */
