@@ -76,7 +76,7 @@ bench-detect: $(BUILD)/scan-eval
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined,fuzzer-no-link $(BUILD)/../build-fuzz/librempart.a >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined,fuzzer-no-link build-fuzz/librempart.a >/dev/null
 	@mkdir -p build-fuzz/bin
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  clang $(filter-out -Werror,$(ALL_CFLAGS)) -fsanitize=address,undefined,fuzzer -o build-fuzz/bin/$$n $$f build-fuzz/librempart.a $(LDLIBS) || exit 1; done
