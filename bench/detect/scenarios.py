@@ -114,7 +114,9 @@ def rewrite(root, rel, data):
 
 
 def noise(rng, n):
-    return rng.randbytes(n)
+    if n <= 64 * MiB:
+        return rng.randbytes(n)
+    return b"".join(rng.randbytes(min(64 * MiB, n - off)) for off in range(0, n, 64 * MiB))
 
 
 def sentence(rng, n_words=12):

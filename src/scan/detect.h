@@ -72,7 +72,8 @@ enum { RP_VERDICT_CLEAN = 0, RP_VERDICT_SUSPICIOUS = 1, RP_VERDICT_ATTACK = 2 };
 
 typedef struct rp_analyzer rp_analyzer;
 
-/* Makes an analyzer for one snapshot (about 12 MiB, fixed).  RP_ENOMEM. */
+/* Makes an analyzer for one snapshot (about 19 MiB, whatever the number of
+ * files; most of it zero pages until touched).  RP_ENOMEM. */
 int rp_analyzer_new(rp_analyzer **out, rp_err *e);
 void rp_analyzer_free(rp_analyzer *a);
 

@@ -640,7 +640,8 @@ static int decide(const findings *f, rp_analyzer *a)
 	int note = f->note != NULL;
 	if (f->encrypted >= ATTACK_MIN_FILES || f->replacing_total >= REPLACED_ATTACK_MIN_FILES)
 		return RP_VERDICT_ATTACK;
-	if (f->encrypted >= CORROBORATED_MIN_FILES && (note || churn >= CORROBORATED_MIN_FILES))
+	if ((f->encrypted >= CORROBORATED_MIN_FILES || f->candidates >= CORROBORATED_MIN_FILES) &&
+	    (note || churn >= CORROBORATED_MIN_FILES))
 		return RP_VERDICT_ATTACK;
 	if ((churn >= CHURN_MIN_FILES || (f->mass_deletion && !f->deletion_explained)) && note)
 		return RP_VERDICT_ATTACK;
@@ -746,7 +747,9 @@ static void write_summary(rp_buf *s, const findings *f, const rp_analyzer *a, in
 		return;
 	}
 	if (f->encrypted)
-		rp_buf_putf(s, "%s%llu files encrypted or destroyed", sep, (unsigned long long)f->encrypted), sep = "; ";
+		rp_buf_putf(s, "%s%llu files look encrypted or destroyed%s", sep, (unsigned long long)f->encrypted,
+			    verdict == RP_VERDICT_CLEAN ? " (below the alarm threshold)" : ""),
+			sep = "; ";
 	if (f->replacing_total)
 		rp_buf_putf(s, "%s%llu deleted files replaced by noise under a new name", sep,
 			    (unsigned long long)f->replacing_total),

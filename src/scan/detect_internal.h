@@ -51,7 +51,6 @@ enum {
 	RP_J_BECAME_NOISE,   /* structured (not noise) before, noise now */
 	RP_J_TEXT_DAMAGED,   /* text before; noise, control bytes or non-UTF-8 now */
 	RP_J_TYPE_LOST,      /* a recognised type before, no recognisable type now */
-	RP_J_TRAILER_LOST,   /* same type, its trailer replaced by noise */
 	RP_J_TRANSFORMED,    /* same size class, disjoint byte profile (bit flipping) */
 	RP_J_ENCODED,        /* base64/hex-like noise replaced the content */
 	RP_J_NEW_NOISE_CLAIMED, /* new file, noise, its extension promises a type */
@@ -59,6 +58,7 @@ enum {
 	RP_J_NEW_NOISE,      /* new file, noise, nothing to check it against */
 	RP_J_NOISE_REWRITTEN, /* was noise, rewritten with other noise */
 	RP_J_OPAQUE_NOISIER, /* unrecognised binary that became noisier, most chunks new */
+	RP_J_TRAILER_LOST,   /* same type (PDF, zip), its trailer replaced by noise */
 	RP_J_COUNT
 };
 

@@ -115,6 +115,8 @@ static int judge_changed(const rp_scan_rec *o, const rp_scan_rec *n, uint32_t to
 	if (n->type == RP_FT_EMPTY)
 		return RP_J_NONE;
 	if (n_known) {
+		/* a body encrypted behind an intact header, or blocks written over
+		 * the end of the file by a program: only the snapshot can tell */
 		if (of == nf && (o->flags & RP_REC_TRAILER_OK) && !(n->flags & RP_REC_TRAILER_OK) &&
 		    n->tail_class == RP_WIN_NOISE && (nf == RP_FT_PDF || nf == RP_FT_ZIP))
 			return RP_J_TRAILER_LOST;

@@ -273,6 +273,33 @@ static void test_candidates_confirmed_in_attack(void **state)
 	rp_analyzer_free(a);
 }
 
+/* Candidates alone never alarm; five of them with a ransom note do. */
+static void test_candidates_with_note(void **state)
+{
+	const kit *K = *state;
+	for (int with_note = 0; with_note < 2; with_note++) {
+		rp_analyzer *a = fresh();
+		unchanged_tree(K, a, 300);
+		char p[200];
+		for (int i = 0; i < 6; i++) {
+			snprintf(p, sizeof p, "Archives/conteneur%d.bin", i);
+			assert_int_equal(add(a, p, K->noise[(i + 1) % 4], K->noise_n[(i + 1) % 4], fp_of(p, 1),
+					     K->noise[i % 4], K->noise_n[i % 4], fp_of(p, 0)),
+					 0);
+		}
+		for (int i = 0; with_note && i < 10; i++) {
+			snprintf(p, sizeof p, "Commun/Dossier %d/RESTORE.txt", i);
+			add(a, p, K->note, K->note_n, 42, NULL, 0, 0);
+		}
+		result r = finish(a);
+		assert_int_equal(r.verdict, with_note ? RP_VERDICT_ATTACK : RP_VERDICT_CLEAN);
+		assert_int_equal(signal_int(&r, "unjudged_noise"), 6);
+		assert_int_equal(rp_analyzer_amendments(a), with_note ? 6 : 0);
+		rp_json_free(r.ev);
+		rp_analyzer_free(a);
+	}
+}
+
 /* Moving files that are noise (litter, containers) is not an attack, in
  * either call order; flags given before the deletions were seen are
  * withdrawn by finish. */
@@ -498,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_encrypted_count_boundaries),
 		cmocka_unit_test(test_new_extension_and_deletion),
 		cmocka_unit_test(test_candidates_confirmed_in_attack),
+		cmocka_unit_test(test_candidates_with_note),
 		cmocka_unit_test(test_moves_are_cleared),
 		cmocka_unit_test(test_renames_to_new_extension),
 		cmocka_unit_test(test_mass_deletion),

@@ -400,6 +400,7 @@ static void test_judge_binary_types(void **state)
 	rp_scan_rec tail = tl_rec(re, n + 5000);
 	assert_int_equal(tail.type, RP_FT_PDF);
 	assert_int_equal(rp_scan_judge(&old, &tail, &path, 4, 0), RP_J_TRAILER_LOST);
+	assert_true(rp_scan_reason_is_candidate(RP_J_TRAILER_LOST));
 	/* a structured binary (no magic) turned to noise */
 	uint8_t *bin = malloc(n);
 	for (size_t i = 0; i < n; i++)
