@@ -80,8 +80,10 @@ void rp_analyzer_free(rp_analyzer *a);
 /* Every regular file of the new snapshot, any order.  path: full path in the
  * snapshot (any bytes).  rec: its record (any bytes: an undecodable record
  * counts as "no signals").  fp: content fingerprint (equal content => equal
- * fp).  old_*: the previous version at the same path (old_rec NULL and
- * old_len 0 when the path is new).  changed: 1 when the content differs from
+ * fp).  old_*: the previous version at the same path (old_rec NULL when the
+ * path is new; a previous version that has no record, e.g. from a snapshot
+ * made without scanning: old_rec non-NULL and old_len 0).  changed: 1 when
+ * the content differs from
  * the previous version.  chunks_total / chunks_shared: content chunks of the
  * file, and how many of them also occur in the previous version.
  * Returns 1 when this file alone shows it was encrypted or destroyed, else 0.

@@ -376,7 +376,7 @@ int rp_analyzer_file(rp_analyzer *a, const uint8_t *path, size_t path_len, const
 	rp_scan_path p;
 	rp_scan_path_split(path, path_len, &p);
 	uint32_t ext = ext_id(a, p.ext, p.ext_len);
-	int is_new = old_rec == NULL || old_len == 0;
+	int is_new = old_rec == NULL;
 	a->files++;
 	a->ext[ext].now++;
 	if (chunks_shared > chunks_total)
@@ -385,7 +385,8 @@ int rp_analyzer_file(rp_analyzer *a, const uint8_t *path, size_t path_len, const
 	rp_scan_rec now, old;
 	int now_ok = rp_scan_rec_decode(rec, rec_len, &now, NULL) == 0;
 	int old_ok = !is_new && rp_scan_rec_decode(old_rec, old_len, &old, NULL) == 0;
-	if (!now_ok || (!is_new && !old_ok))
+	/* a previous version without a record (old_len 0) is not damage */
+	if (!now_ok || (!is_new && !old_ok && old_len > 0))
 		a->bad_records++;
 
 	if (is_new) {
@@ -488,7 +489,7 @@ void rp_analyzer_deleted(rp_analyzer *a, const uint8_t *path, size_t path_len, c
 	uint64_t size = 0;
 	if (rp_scan_rec_decode(old_rec, old_len, &old, NULL) == 0)
 		size = old.size;
-	else
+	else if (old_len > 0)
 		a->bad_records++;
 	a->deleted_bytes += size;
 	uint64_t path_h = rp_scan_path_hash(path, path_len);

@@ -477,10 +477,16 @@ static void test_robustness(void **state)
 	add(a, "", junk, 0, 1, NULL, 0, 0);
 	del(a, "z", junk, 7, 9);
 	rp_analyzer_file(a, (const uint8_t *)"c", 1, K->text[0], K->text_n[0], 3, K->text[0], K->text_n[0], 3, 0, 5, 9);
+	/* a previous version that has no record: not new, not damage, not judged */
+	assert_int_equal(rp_analyzer_file(a, (const uint8_t *)"d.pdf", 5, K->noise[0], K->noise_n[0], 4, junk, 0, 3, 1, 1,
+					  0),
+			 0);
 	result r = finish(a);
-	int64_t bad;
+	int64_t bad, fresh_paths;
 	rp_json_get_int(rp_json_get(r.ev, "files"), "undecodable_records", &bad);
 	assert_int_equal(bad, 3);
+	rp_json_get_int(rp_json_get(r.ev, "files"), "new", &fresh_paths);
+	assert_int_equal(fresh_paths, 1);
 	rp_buf out = {0};
 	int v;
 	rp_err e;
