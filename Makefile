@@ -31,7 +31,7 @@ CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all demo test unit bench deps clean fuzz check-deps pii-scan bench-exposure
+.PHONY: all demo test unit bench deps clean fuzz check-deps pii-scan bench-exposure scan-eval bench-detect
 all: $(BUILD)/rempart
 
 $(BUILD)/obj/%.o: src/%.c
@@ -75,6 +75,15 @@ test: deps
 
 bench: deps all
 	@bench/run.sh
+
+# ransomware detection: evaluation tool and scenario benchmark (bench/detect/)
+$(BUILD)/scan-eval: bench/detect/scan_eval.c $(BUILD)/librempart.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librempart.a $(LDLIBS)
+
+scan-eval: $(BUILD)/scan-eval
+
+bench-detect: $(BUILD)/scan-eval
+	@bench/detect/run.sh
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:

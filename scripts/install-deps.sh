@@ -12,6 +12,8 @@ libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libarchive-dev libcmocka-
 acl attr curl python3 python3-stdnum valgrind time zlib1g-dev chromium"
 if [ "${1:-}" = "--bench" ]; then
 	PKGS="$PKGS restic borgbackup zstd lz4 b3sum openssl wrk"
+	# ransomware-detection scenarios (bench/detect): archiving and gpg tools
+	PKGS="$PKGS zip p7zip-full xz-utils gnupg"
 fi
 
 missing=""
