@@ -60,6 +60,7 @@ int cmd_cat(rp_cli *cli, int argc, char **argv);
 int cmd_serve(rp_cli *cli, int argc, char **argv);
 int cmd_forget(rp_cli *cli, int argc, char **argv);
 int cmd_exposure(rp_cli *cli, int argc, char **argv);
+int cmd_analyze(rp_cli *cli, int argc, char **argv);
 int cmd_prune(rp_cli *cli, int argc, char **argv);
 
 #endif
@@ -68,6 +69,7 @@ int cmd_prune(rp_cli *cli, int argc, char **argv);
 #include "engine/index.h"
 #include "engine/lock.h"
 #include "engine/repo.h"
+#include "engine/snaps.h"
 
 /* RP_OPEN_READ: a shared lock when the store lets us write one (a
  * read-only token does not; reading goes on without). */
@@ -83,6 +85,10 @@ typedef struct rp_session {
  * (unless --no-lock) and loads the index when want_index. */
 int rp_session_open(rp_cli *cli, rp_session *s, int lock, int want_index, rp_err *e);
 void rp_session_close(rp_session *s);
+/* Resolves a snapshot reference: an id prefix, latest, or latest-clean
+ * (the newest clean state, see engine/cleanstate.h). */
+int rp_cli_resolve(rp_session *s, const struct rp_snap_list *l, const char *ref, const struct rp_snap_entry **out,
+		   rp_err *e);
 /* Opens the repository's store with the token from --token-file or the
  * environment; nothing is read yet. */
 int rp_cli_repo_open(const rp_cli *cli, rp_repo **out, rp_err *e);

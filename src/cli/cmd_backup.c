@@ -3,11 +3,13 @@
 
 #include "engine/backup.h"
 #include "engine/snaps.h"
+#include "scan/detect.h"
 #include "util/hex.h"
 #include "util/json.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -105,6 +107,49 @@ static void on_progress(void *ctx, const rp_backup_progress *p)
 	b->line_shown = 1;
 }
 
+/* The summary line of the evidence, or the bare verdict. */
+static void print_verdict(const rp_backup_result *res)
+{
+	rp_json *j = NULL;
+	const char *summary = NULL;
+	rp_err e;
+	if (res->evidence.len && !rp_json_parse((const char *)res->evidence.data, res->evidence.len, &j, &e))
+		rp_json_get_str(j, "summary", &summary, NULL);
+	if (res->verdict == 0)
+		printf("  verdict:   clean\n");
+	else
+		printf("  verdict:   %s\n\n  %s\n\n  The previous snapshots are untouched. Inspect with 'rempart analyze %.8s';\n"
+		       "  restore the last clean state with 'rempart restore latest-clean --target DIR'.\n",
+		       rp_verdict_name(res->verdict), summary ? summary : "", res->snapshot_id);
+	rp_json_free(j);
+}
+
+/* Runs the --on-alert command with the verdict as JSON on its input. */
+static int run_alert(const char *cmd, const char *host, const rp_backup_result *res)
+{
+	FILE *f = popen(cmd, "w");
+	if (!f) {
+		fprintf(stderr, "rempart: cannot run --on-alert command: %s\n", strerror(errno));
+		return -1;
+	}
+	rp_buf out = {0};
+	rp_jw w;
+	rp_jw_init(&w, &out, 0);
+	rp_jw_obj_begin(&w);
+	rp_jw_key(&w, "snapshot_id"), rp_jw_str(&w, res->snapshot_id);
+	rp_jw_key(&w, "host"), rp_jw_str(&w, host);
+	rp_jw_key(&w, "verdict"), rp_jw_str(&w, rp_verdict_name(res->verdict));
+	rp_jw_key(&w, "evidence"), rp_jw_raw(&w, (const char *)res->evidence.data, res->evidence.len);
+	rp_jw_obj_end(&w);
+	fwrite(out.data, 1, out.len, f);
+	fputc('\n', f);
+	rp_buf_free(&out);
+	int st = pclose(f);
+	if (st != 0)
+		fprintf(stderr, "rempart: the --on-alert command exited with status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return st;
+}
+
 static void print_result(const rp_cli *cli, const rp_backup_result *res)
 {
 	const rp_snapshot_stats *s = &res->stats;
@@ -125,6 +170,10 @@ static void print_result(const rp_cli *cli, const rp_backup_result *res)
 		rp_jw_key(&w, "bytes_stored"), rp_jw_uint(&w, s->bytes_stored);
 		rp_jw_key(&w, "warnings"), rp_jw_uint(&w, res->warnings);
 		rp_jw_key(&w, "seconds"), rp_jw_double(&w, s->seconds);
+		if (res->verdict >= 0) {
+			rp_jw_key(&w, "verdict"), rp_jw_str(&w, rp_verdict_name(res->verdict));
+			rp_jw_key(&w, "evidence"), rp_jw_raw(&w, (const char *)res->evidence.data, res->evidence.len);
+		}
 		rp_jw_obj_end(&w);
 		if (!rp_jw_status(&w))
 			printf("%.*s\n", (int)out.len, (char *)out.data);
@@ -143,10 +192,12 @@ static void print_result(const rp_cli *cli, const rp_backup_result *res)
 	printf("  duration:  %.1f s\n", s->seconds);
 	if (res->warnings)
 		printf("  warnings:  %llu (some files could not be read; see above)\n", (unsigned long long)res->warnings);
+	if (res->verdict >= 0)
+		print_verdict(res);
 }
 
 static const char *usage_text = "usage: rempart backup [--exclude PAT] [--exclude-file F] [-x] [--tag T] [--host H] "
-				"[--force] [--scan-pii|--no-scan-pii] PATH...";
+				"[--force] [--scan-pii|--no-scan-pii] [--on-alert CMD] PATH...";
 
 int cmd_backup(rp_cli *cli, int argc, char **argv)
 {
@@ -160,6 +211,7 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 		{"workers", required_argument, NULL, 'w'},
 		{"scan-pii", no_argument, NULL, 'p'},
 		{"no-scan-pii", no_argument, NULL, 'P'},
+		{"on-alert", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -172,6 +224,7 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 	char **roots = NULL;
 	size_t n_roots = 0;
 	int rc = 0, c, opened = 0, scan_pii = -1;
+	const char *on_alert = NULL;
 	bctx bc = {cli, 0};
 	gethostname(host, sizeof host - 1);
 	optind = 1;
@@ -203,6 +256,7 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 		case 'w': o.workers = atoi(optarg); break;
 		case 'p': scan_pii = 1; break;
 		case 'P': scan_pii = 0; break;
+		case 'A': on_alert = optarg; break;
 		default:
 			rc = rp_cli_usage("backup", "%s", usage_text);
 			goto out;
@@ -225,6 +279,7 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 				o.has_parent = 1;
 				rp_hex_decode(o.parent.b, 32, p->id, 64);
 				o.parent_bytes = p->s.stats.bytes;
+				o.parent_tree = p->s.tree;
 			}
 			rp_snaps_free(&l);
 		}
@@ -248,6 +303,11 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 		goto fail;
 	print_result(cli, &res);
 	rc = res.warnings ? RP_EXIT_PARTIAL : 0;
+	if (res.verdict > 0) {
+		rc = RP_EXIT_RANSOMWARE;
+		if (on_alert)
+			run_alert(on_alert, host, &res);
+	}
 	goto out;
 nomem:
 	rp_err_set(&e, RP_ENOMEM, "out of memory");

@@ -107,7 +107,7 @@ int cmd_exposure(rp_cli *cli, int argc, char **argv)
 		free(wctx);
 		return rp_cli_fail(cli, &e);
 	}
-	if ((rc = rp_snaps_load(s.repo, &l, &e)) || (rc = rp_snaps_resolve(&l, ref, NULL, &snap, &e)) ||
+	if ((rc = rp_snaps_load(s.repo, &l, &e)) || (rc = rp_cli_resolve(&s, &l, ref, &snap, &e)) ||
 	    (rc = rp_pii_distinct_new(&d, key, &e)) || (rc = rp_pii_report_new(&sh.report, max_files, 0, &e)))
 		goto done;
 	for (int i = 0; i < workers; i++) {

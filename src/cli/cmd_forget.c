@@ -1,6 +1,7 @@
 /* cmd_forget.c - rempart forget and rempart prune: retention and cleanup. */
 #include "cli.h"
 
+#include "engine/cleanstate.h"
 #include "engine/prune.h"
 #include "engine/retention.h"
 #include "engine/snaps.h"
@@ -120,7 +121,8 @@ int cmd_forget(rp_cli *cli, int argc, char **argv)
 	rp_snap_list l = {0};
 	rp_retention_decision *d = NULL;
 	rp_err e;
-	int rc = rp_session_open(cli, &s, RP_OPEN_EXCLUSIVE, 0, &e);
+	uint8_t *clean = NULL;
+	int rc = rp_session_open(cli, &s, RP_OPEN_EXCLUSIVE, 1, &e);
 	if (rc) {
 		free(tags);
 		return rp_cli_fail(cli, &e);
@@ -140,8 +142,13 @@ int cmd_forget(rp_cli *cli, int argc, char **argv)
 				goto done;
 			d[x - l.v].keep = 0;
 		}
-	} else if ((rc = rp_retention_apply(&l, &pol, d, &e))) {
-		goto done;
+	} else {
+		if (!(clean = calloc(l.n + 1, 1))) {
+			rc = rp_err_set(&e, RP_ENOMEM, "out of memory");
+			goto done;
+		}
+		if ((rc = rp_clean_states(s.repo, s.idx, &l, clean, &e)) || (rc = rp_retention_apply(&l, &pol, clean, d, &e)))
+			goto done;
 	}
 	size_t removed = 0;
 	for (size_t i = 0; i < l.n; i++) {
@@ -176,6 +183,7 @@ int cmd_forget(rp_cli *cli, int argc, char **argv)
 	if (prune)
 		rc = run_prune(cli, &s, dry, &e);
 done:
+	free(clean);
 	free(d);
 	free(tags);
 	rp_snaps_free(&l);

@@ -164,7 +164,7 @@ int cmd_ls(rp_cli *cli, int argc, char **argv)
 	int rc = rp_session_open(cli, &s, RP_OPEN_NOLOCK, 1, &e);
 	if (rc)
 		return rp_cli_fail(cli, &e);
-	if ((rc = rp_snaps_load(s.repo, &l, &e)) || (rc = rp_snaps_resolve(&l, ref, NULL, &snap, &e)) ||
+	if ((rc = rp_snaps_load(s.repo, &l, &e)) || (rc = rp_cli_resolve(&s, &l, ref, &snap, &e)) ||
 	    (rc = rp_blob_reader_new(&br, s.repo, s.idx, &e)))
 		goto done;
 	rp_walk_ops ops = {&c, ls_enter, NULL, NULL};

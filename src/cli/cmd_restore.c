@@ -85,7 +85,7 @@ int cmd_restore(rp_cli *cli, int argc, char **argv)
 		free(inc);
 		return rp_cli_fail(cli, &e);
 	}
-	if (!(rc = rp_snaps_load(s.repo, &l, &e)) && !(rc = rp_snaps_resolve(&l, argv[optind], NULL, &snap, &e))) {
+	if (!(rc = rp_snaps_load(s.repo, &l, &e)) && !(rc = rp_cli_resolve(&s, &l, argv[optind], &snap, &e))) {
 		rc = rp_restore_run(s.repo, s.idx, &snap->s, &o, &res, &e);
 		if (rc_ctx.line_shown)
 			fprintf(stderr, "\r\033[K");

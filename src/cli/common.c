@@ -2,6 +2,8 @@
  * error printing, sizes. */
 #include "cli.h"
 
+#include "engine/cleanstate.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -230,6 +232,16 @@ done:
 	if (rc)
 		rp_session_close(s);
 	return rc;
+}
+
+int rp_cli_resolve(rp_session *s, const rp_snap_list *l, const char *ref, const rp_snap_entry **out, rp_err *e)
+{
+	if (!strcmp(ref, "latest-clean")) {
+		if (!s->idx)
+			return rp_err_set(e, RP_EINVAL, "latest-clean needs the index");
+		return rp_latest_clean(s->repo, s->idx, l, NULL, out, e);
+	}
+	return rp_snaps_resolve(l, ref, NULL, out, e);
 }
 
 void rp_session_close(rp_session *s)

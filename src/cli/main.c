@@ -23,6 +23,7 @@ static const command commands[] = {
 	{"ls", cmd_ls, "list the files of a snapshot"},
 	{"restore", cmd_restore, "restore a snapshot into a folder"},
 	{"check", cmd_check, "verify the repository (--read-data: every byte)"},
+	{"analyze", cmd_analyze, "ransomware verdict of a snapshot against its parent"},
 	{"exposure", cmd_exposure, "which personal data a snapshot holds (table, json, csv, html)"},
 	{"forget", cmd_forget, "remove snapshots by a retention policy (--prune to free space)"},
 	{"prune", cmd_prune, "remove data no snapshot uses"},

@@ -1,6 +1,7 @@
 /* backup.c - the backup walker and the orchestration of a run. */
 #include "backup_internal.h"
 
+#include "analyze.h"
 #include "util/hex.h"
 
 #include <dirent.h>
@@ -176,6 +177,24 @@ static void cache_advance(bk *b)
 	b->prev_valid = b->prev && rp_fcache_next(b->prev, &b->prev_rec);
 }
 
+/* Tells the assembler a file of the previous backup is gone. */
+static int emit_deleted(bk *b, const rp_fcache_rec *r)
+{
+	bk_ev *ev = slot_get(b);
+	if (!ev)
+		return RP_EINTR;
+	ev->kind = EV_DELETED;
+	if (rp_buf_put(&ev->path, r->path, r->path_len) || rp_buf_cstr(&ev->path))
+		return RP_ENOMEM;
+	if (r->scan_len <= BK_SCAN_BYTES) {
+		memcpy(ev->prev_scan, r->scan, r->scan_len);
+		ev->prev_scan_len = r->scan_len;
+	}
+	ev->prev_fp = r->fp;
+	publish(b, ev);
+	return 0;
+}
+
 /* Entries of the previous backup that sort before path are gone. */
 static int cache_skip_to(bk *b, const char *path, size_t len, int *match)
 {
@@ -188,6 +207,9 @@ static int cache_skip_to(bk *b, const char *path, size_t len, int *match)
 			*match = 1;
 			return 0;
 		}
+		int rc = emit_deleted(b, &b->prev_rec);
+		if (rc)
+			return rc;
 		cache_advance(b);
 	}
 	return 0;
@@ -208,9 +230,8 @@ static int content_all_stored(bk *b, const uint8_t *content, size_t len)
 /* Fills ev's previous version from the cache and decides reuse. */
 static int cache_match(bk *b, bk_ev *ev)
 {
-	int match;
-	cache_skip_to(b, (const char *)ev->path.data, ev->path.len, &match);
-	if (!match)
+	/* walk_entry already skipped what sorts before this path */
+	if (!b->prev_valid || rp_path_cmp(b->prev_rec.path, b->prev_rec.path_len, (const char *)ev->path.data, ev->path.len))
 		return 0;
 	const rp_fcache_rec *r = &b->prev_rec;
 	ev->has_prev = 1;
@@ -371,6 +392,17 @@ static int walk_dir(bk *b, bk_ev *ev, int fd)
 
 static int walk_entry(bk *b, int dirfd, const char *parent, size_t plen, const char *name)
 {
+	/* files of the previous backup sorting before this entry are gone:
+	 * announce them before taking this entry's slot */
+	if (b->prev_valid) {
+		int match, rc;
+		b->scratch.len = 0;
+		if (rp_buf_put(&b->scratch, parent, plen) || (!(plen == 1 && parent[0] == '/') && rp_buf_put_u8(&b->scratch, '/')) ||
+		    rp_buf_put(&b->scratch, name, strlen(name)))
+			return RP_ENOMEM;
+		if ((rc = cache_skip_to(b, (const char *)b->scratch.data, b->scratch.len, &match)))
+			return rc;
+	}
 	bk_ev *ev = slot_get(b);
 	if (!ev)
 		return RP_EINTR;
@@ -564,8 +596,10 @@ static int walk_all(bk *b, char **roots, size_t n)
 	}
 	free(open_path);
 	/* whatever remains of the previous backup is gone now */
-	while (b->prev_valid)
+	while (!rc && b->prev_valid) {
+		rc = emit_deleted(b, &b->prev_rec);
 		cache_advance(b);
+	}
 	return rc;
 }
 
@@ -645,6 +679,7 @@ static void bk_cleanup(bk *b)
 		}
 	free(b->links);
 	rp_idnames_free(b->names);
+	rp_buf_free(&b->scratch);
 	rp_fcache_close(b->prev);
 	rp_fcache_abort(b->cache_out);
 	rp_packq_free(b->dataq);
@@ -652,6 +687,7 @@ static void bk_cleanup(bk *b)
 	rp_packq_free(b->treeq);
 	rp_idxwriter_free(b->iw);
 	rp_pii_distinct_free(b->pii_distinct);
+	rp_analyzer_free(b->analyzer);
 	pthread_mutex_destroy(&b->mu);
 	pthread_mutex_destroy(&b->warn_mu);
 	pthread_mutex_destroy(&b->link_mu);
@@ -690,6 +726,12 @@ static int write_snapshot(bk *b, char **roots, size_t n_roots, const rp_id *root
 	s.tree = *root_tree;
 	s.has_parent = o->has_parent;
 	s.parent = o->parent;
+	if (res->verdict >= 0) {
+		s.verdict = (char *)rp_verdict_name(res->verdict);
+		if (rp_buf_cstr(&res->evidence))
+			return rp_err_set(e, RP_ENOMEM, "out of memory");
+		s.scan_json = (char *)res->evidence.data;
+	}
 	if (!s.has_parent && b->prev) {
 		/* a backup-only key cannot list snapshots: the cache knows the parent */
 		s.has_parent = 1;
@@ -827,6 +869,8 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 		if (rc)
 			goto done;
 	}
+	if ((rc = rp_analyzer_new(&b.analyzer, e)))
+		goto done;
 	if ((rc = rp_idxwriter_new(&b.iw, r, idx, e)) || (rc = open_caches(&b, roots, n_roots, e)) ||
 	    (rc = rp_packq_new(&b.dataq, r, DATA_QUEUE_BYTES, r->chunker.max_bytes + RP_SEAL_OVERHEAD_MAX,
 			       rp_idxwriter_pack_done, b.iw, e)) ||
@@ -870,6 +914,15 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	if ((rc = rp_packq_flush(b.dataq, e)) || (rc = rp_packq_flush(b.treeq, e)))
 		goto done;
 	if ((rc = rp_idxwriter_flush(b.iw, e)))
+		goto done;
+	/* the verdict: from what streamed by, compared with the cached previous
+	 * backup; without a cache, from the stored trees of the parent (a full
+	 * key only) */
+	if (!b.prev && o->has_parent && rp_repo_can_read(r))
+		rc = rp_analyze_trees(r, idx, &ar.root, &o->parent_tree, &res->verdict, &res->evidence, e);
+	else
+		rc = rp_analyzer_finish(b.analyzer, &res->verdict, &res->evidence, e);
+	if (rc)
 		goto done;
 	if ((rc = write_snapshot(&b, roots, n_roots, &ar.root, now.tv_sec, (uint32_t)now.tv_nsec, res, e)))
 		goto done;

@@ -43,6 +43,7 @@ typedef struct rp_backup_opts {
 	int scan_pii;    /* count personal data in every file read */
 	int has_parent;  /* parent snapshot found by the caller */
 	rp_id parent;
+	rp_id parent_tree; /* its root tree (for the analysis when no cache) */
 	uint64_t parent_bytes;
 	void (*progress)(void *ctx, const rp_backup_progress *p);
 	void (*warn)(void *ctx, const char *msg);

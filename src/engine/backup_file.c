@@ -1,6 +1,7 @@
 /* backup_file.c - backup workers: read, chunk, hash, deduplicate and
  * pack the content of one file at a time. */
 #include "backup_internal.h"
+#include "fprint.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,16 +24,13 @@ typedef struct bk_worker {
 	uint8_t *buf;
 	size_t buf_cap;
 	prevset prev;
+	rp_scan_file scan;   /* ransomware signals of the file being read */
 	rp_pii_scanner *pii; /* when the backup counts personal data */
 	int pii_on;          /* a file is open in the scanner */
 	rp_err err;
 } bk_worker;
 
-static uint64_t id_key64(const rp_id *id)
-{
-	uint64_t k = rp_load_u64le(id->b);
-	return k ? k : 1;
-}
+#define id_key64 rp_fp_key
 
 /* Fills the set with the previous version's chunk ids. */
 static int prevset_load(prevset *s, const rp_buf *content)
@@ -152,6 +150,7 @@ static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
 {
 	bk *b = w->b;
 	/* the scanners see the file in order, here, before the chunk leaves */
+	rp_scan_file_update(&w->scan, p, n);
 	if (w->pii_on && !rp_pii_file_skipping(w->pii) && rp_pii_file_update(w->pii, p, n, &w->err))
 		return w->err.code;
 	uint8_t *slot = next_slot(ev);
@@ -217,7 +216,7 @@ static void wait_chunks(bk_worker *w, bk_ev *ev)
 static int finish_content(bk_worker *w, bk_ev *ev)
 {
 	rp_buf_reset(&ev->content);
-	ev->fp = 0xcbf29ce484222325ull;
+	ev->fp = RP_FP_SEED;
 	ev->chunks_shared = 0;
 	uint32_t left = ev->chunks_total;
 	for (bk_idseg *sg = ev->segs; sg && left; sg = sg->next) {
@@ -228,7 +227,7 @@ static int finish_content(bk_worker *w, bk_ev *ev)
 			memcpy(id.b, item, RP_ID_BYTES);
 			static const uint8_t zero[RP_ID_BYTES];
 			if (memcmp(item, zero, RP_ID_BYTES)) { /* not a hole */
-				ev->fp = (ev->fp ^ id_key64(&id)) * 0x100000001b3ull;
+				ev->fp = rp_fp_add(ev->fp, &id);
 				if (prevset_has(&w->prev, &id))
 					ev->chunks_shared++;
 			}
@@ -401,6 +400,7 @@ static int process_file(bk_worker *w, bk_ev *ev)
 			goto done;
 		}
 		free_segs(ev);
+		rp_scan_file_begin(&w->scan, ev->name, ev->name_len, (uint64_t)before.st_size);
 		if (w->pii) {
 			if (w->pii_on) {
 				rp_pii_counts junk;
@@ -428,11 +428,13 @@ static int process_file(bk_worker *w, bk_ev *ev)
 		}
 		if (same_version(&before, &after)) {
 			ev->st = after;
+			ev->scan_len = rp_scan_file_end(&w->scan, ev->scan);
 			break;
 		}
 		if (attempt == READ_ATTEMPTS) {
 			ev->st = after;
 			ev->flags |= RP_NODE_F_CHANGED;
+			ev->scan_len = rp_scan_file_end(&w->scan, ev->scan);
 			bk_warn(w->b, "%s: changed while being read %d times; stored as last read (may mix versions)",
 				path, READ_ATTEMPTS);
 			break;

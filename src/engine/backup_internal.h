@@ -8,6 +8,7 @@
 #include "fsmeta.h"
 #include "idxwriter.h"
 #include "packq.h"
+#include "scan/detect.h"
 #include "scan/pii.h"
 #include "scan/pii_record.h"
 #include "util/slab.h"
@@ -17,7 +18,7 @@
 #include <sys/stat.h>
 
 #define BK_RING_SLOTS 2048u
-#define BK_SCAN_BYTES 64
+#define BK_SCAN_BYTES RP_SCAN_RECORD_MAX_BYTES
 #define BK_NAME_BYTES 256
 
 enum { EV_ENTER = 1, EV_LEAVE, EV_NODE, EV_DELETED };
@@ -123,6 +124,7 @@ typedef struct bk {
 
 	/* walker only */
 	rp_idnames *names;
+	rp_buf scratch;
 	rp_fcache_reader *prev;
 	rp_fcache_rec prev_rec;
 	int prev_valid;
@@ -143,6 +145,8 @@ typedef struct bk {
 
 	/* assembler only */
 	rp_fcache_writer *cache_out;
+	rp_analyzer *analyzer; /* compares this backup with the cached previous one */
+	int analyze;           /* the previous backup's records are known */
 	uint64_t pii_n[RP_PII_KINDS];
 	uint64_t pii_files, pii_files_with, pii_scanned, pii_not_scanned;
 

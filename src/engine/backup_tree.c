@@ -213,6 +213,24 @@ static void count_file(bk *b, const bk_ev *ev)
 		b->o->file(b->o->ctx, status, (const char *)ev->path.data);
 }
 
+/* Feeds one file to the ransomware analyzer. */
+static void analyze_file(bk *b, const bk_ev *ev)
+{
+	if (!b->analyzer)
+		return;
+	uint32_t chunks = 0;
+	for (size_t off = 0; off + RP_CONTENT_ITEM_BYTES <= ev->content.len; off += RP_CONTENT_ITEM_BYTES) {
+		static const uint8_t zero[RP_ID_BYTES];
+		if (memcmp(ev->content.data + off, zero, RP_ID_BYTES))
+			chunks++;
+	}
+	int changed = !ev->has_prev || ev->fp != ev->prev_fp;
+	uint32_t shared = ev->reused || !changed ? chunks : ev->chunks_shared;
+	rp_analyzer_file(b->analyzer, ev->path.data, ev->path.len, ev->scan, ev->scan_len, ev->fp,
+			 ev->has_prev ? ev->prev_scan : NULL, ev->has_prev ? ev->prev_scan_len : 0, ev->prev_fp, changed,
+			 chunks, shared);
+}
+
 /* Adds a file's personal-data counts to the snapshot's summary. */
 static void count_pii(bk *b, const bk_ev *ev)
 {
@@ -256,6 +274,7 @@ static int add_node(asm_state *a, bk_ev *ev)
 		n.pii = (rp_bytes){ev->pii, ev->pii_len};
 		count_file(b, ev);
 		count_pii(b, ev);
+		analyze_file(b, ev);
 		if ((rc = put_cache(a, ev)))
 			return rc;
 	} else {
@@ -329,6 +348,11 @@ static int assemble(asm_state *a, rp_id *root)
 			case EV_ENTER: rc = push_dir(a, ev); break;
 			case EV_LEAVE: rc = a->depth > 1 ? pop_dir(a) : rp_err_set(&a->err, RP_EINVAL, "walk out of balance"); break;
 			case EV_NODE: rc = add_node(a, ev); break;
+			case EV_DELETED:
+				if (b->analyzer)
+					rp_analyzer_deleted(b->analyzer, ev->path.data, ev->path.len, ev->prev_scan,
+							    ev->prev_scan_len, ev->prev_fp);
+				break;
 			default: break;
 			}
 			if (rc)

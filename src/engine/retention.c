@@ -64,7 +64,8 @@ static void keep(rp_retention_decision *d, const char *why)
 	d->keep = 1;
 }
 
-int rp_retention_apply(const rp_snap_list *l, const rp_retention *p, rp_retention_decision *out, rp_err *e)
+int rp_retention_apply(const rp_snap_list *l, const rp_retention *p, const uint8_t *clean,
+		       rp_retention_decision *out, rp_err *e)
 {
 	static const char *names[] = {"", "hourly", "daily", "weekly", "monthly", "yearly"};
 	size_t n = l->n;
@@ -110,10 +111,10 @@ int rp_retention_apply(const rp_snap_list *l, const rp_retention *p, rp_retentio
 			if (has_tag(s, p))
 				keep(&out[i], "tag");
 		}
-		/* the newest clean snapshot survives while newer ones are not clean */
+		/* the newest clean state survives while newer ones are not clean */
 		for (size_t k = 0; k < m; k++) {
 			const rp_snapshot *s = &l->v[members[k]].s;
-			if (is_clean(s)) {
+			if (clean ? clean[members[k]] : is_clean(s)) {
 				if (k > 0)
 					keep(&out[members[k]], "last clean snapshot, newer ones are not clean");
 				break;

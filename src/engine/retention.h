@@ -6,10 +6,10 @@
  * newest, --keep-tag every snapshot with a tag.  A snapshot is removed
  * when no rule keeps it.
  *
- * One rule overrides all: the newest snapshot whose verdict is "clean" is
- * kept while any newer snapshot of its group is not clean (suspicious,
- * attack, or not analysed), so an attack can never push the last clean
- * state out of the repository.
+ * One rule overrides all: the newest snapshot holding a clean state is
+ * kept while any newer snapshot of its group does not (suspicious, attack,
+ * after an attack, or not analysed), so an attack can never push the last
+ * clean state out of the repository.
  */
 #ifndef RP_RETENTION_H
 #define RP_RETENTION_H
@@ -32,7 +32,10 @@ typedef struct rp_retention_decision {
 /* 1 when the policy has at least one rule. */
 int rp_retention_any(const rp_retention *p);
 
-/* Decides for every snapshot of l (out has l->n entries, same order). */
-int rp_retention_apply(const rp_snap_list *l, const rp_retention *p, rp_retention_decision *out, rp_err *e);
+/* Decides for every snapshot of l (out has l->n entries, same order).
+ * clean[i] says whether snapshot i holds a clean state (cleanstate.h);
+ * NULL: its stored verdict says. */
+int rp_retention_apply(const rp_snap_list *l, const rp_retention *p, const uint8_t *clean,
+		       rp_retention_decision *out, rp_err *e);
 
 #endif

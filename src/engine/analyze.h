@@ -1,0 +1,15 @@
+/* analyze.h - the ransomware verdict of a stored snapshot, compared with
+ * its parent, from the per-file records kept in their trees (no file
+ * content is read).  The same analysis a backup runs while it writes. */
+#ifndef RP_ANALYZE_H
+#define RP_ANALYZE_H
+
+#include "index.h"
+#include "util/buf.h"
+
+/* Compares the files under tree with those under parent_tree (NULL: no
+ * parent) and appends the evidence (one JSON object) to evidence. */
+int rp_analyze_trees(rp_repo *r, rp_index *idx, const rp_id *tree, const rp_id *parent_tree, int *verdict,
+		     rp_buf *evidence, rp_err *e);
+
+#endif
