@@ -41,15 +41,46 @@ run "$RP" backup -v "$D/share"
 say "Snapshots"
 run "$RP" snapshots
 
-say "Restore the latest snapshot into $D/restore"
-run "$RP" restore latest --target "$D/restore"
+cp -a "$D/share" "$D/share-before-attack"
 
-say "Compare the restored tree with the share, byte for byte (content, modes, owners, times, links, xattrs)"
-run python3 "$ROOT/tests/tools/treecmp.py" "$D/share" "$D/restore$D/share"
+say "Ransomware strikes: a third of the files encrypted under a new name, a ransom note in every folder"
+python3 - "$D/share" <<'PY'
+import os, sys
+root = sys.argv[1]
+files = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+for i, f in enumerate(files):
+    if i % 3 == 0 and not os.path.islink(f):
+        size = os.path.getsize(f)
+        with open(f + ".locked", "wb") as out:
+            out.write(os.urandom(size + 512))
+        os.unlink(f)
+for d, _, _ in os.walk(root):
+    with open(os.path.join(d, "RESTORE_MY_FILES.txt"), "w") as note:
+        note.write("Your files are encrypted. Pay to get them back.\n")
+PY
+echo "   $(find "$D/share" -name '*.locked' | wc -l) files encrypted"
 
-say "Which personal data does the latest snapshot hold? (counts only, never the values)"
-run "$RP" exposure latest
-"$RP" exposure latest --format html >"$D/exposure.html"
+say "The hourly backup runs and sounds the alarm (exit status 10)"
+set +e
+run "$RP" backup "$D/share"
+echo "   exit status: $?"
+set -e
+
+say "Analysis of the snapshot: the verdict, the evidence, the last clean state"
+set +e
+run "$RP" analyze latest
+set -e
+run "$RP" snapshots
+
+say "Restore the last clean state into $D/restore"
+run "$RP" restore latest-clean --target "$D/restore"
+
+say "Compare it with the share as it was before the attack, byte for byte (content, modes, owners, times, links, xattrs)"
+run python3 "$ROOT/tests/tools/treecmp.py" "$D/share-before-attack" "$D/restore$D/share"
+
+say "Which personal data did the attacked server hold? (counts only, never the values)"
+run "$RP" exposure latest-clean
+"$RP" exposure latest-clean --format html >"$D/exposure.html"
 echo "   (the same report as one HTML page: $D/exposure.html)"
 
 say "Verify every byte of the repository"
