@@ -35,6 +35,7 @@ N=$((DIRS * FILES))
 TREE=$BENCH_TMP/million-tree-${DIRS}x${FILES}
 W=$BENCH_TMP/million.$$
 mkdir -p "$W"
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	rm -rf "$W"
 	[ "$KEEP" = 1 ] || rm -rf "$TREE"
@@ -77,6 +78,14 @@ export REMPART_REPOSITORY=$W/repo REMPART_PASSWORD=rempart-bench-password-not-a-
 "$REMPART_BIN" init >/dev/null || die "rempart init failed"
 
 printf 'step\tfiles\tbytes\twall_s\tcpu_s\tpeak_rss_mb\trepo_bytes\tcache_bytes\trc\tload\ttarget\tnote\n' >"$OUT"
+# the floor of an unchanged re-backup: one lstat per entry, page cache cold
+if [ $CAN_DROP = 1 ]; then sync; echo 3 >/proc/sys/vm/drop_caches; fi
+load=$(cut -d' ' -f1 /proc/loadavg)
+t0=$(date +%s.%N)
+find "$TREE" -printf '%i %s %T@ %C@\n' | wc -l >/dev/null
+wall=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
+printf 'stat-walk\t%s\t%s\t%s\t\t\t\t\t0\t%s\t-\tfind -printf inode size mtime ctime, one thread\n' "$N" "$BYTES" "$wall" "$load" >>"$OUT"
+echo "million-files: stat-walk $N files: $wall s (cold find, one thread), load $load"
 fail=0
 for step in backup rebackup; do
 	cache=warm

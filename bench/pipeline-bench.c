@@ -6,7 +6,7 @@
  * The regular files under DIR are split into two sets by a zstd -1 test on
  * samples of each file: compressible (text, SQL, logs, zero-filled images)
  * and incompressible (media, office binaries, encrypted).  Up to MIB MiB of
- * each set (default 512) is read into memory first, in a pseudo-random but
+ * each set (default 1024) is read into memory first, in a pseudo-random but
  * fixed order of paths so the sample mixes every kind of file.  Then each
  * stage runs alone over the whole set, on one thread:
  *
@@ -44,7 +44,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#define DEFAULT_BUDGET_MIB 512u
+#define DEFAULT_BUDGET_MIB 1024u
 #define SAMPLE_BYTES (128u << 10)
 #define SAMPLES_PER_FILE 4u
 /* A file is compressible when zstd -1 shrinks its samples below this. */

@@ -181,6 +181,7 @@ adapter() {
 		;;
 	borg-lz4 | borg-zstd3)
 		export BORG_REPO=$REPO BORG_PASSPHRASE=$PASS BORG_BASE_DIR=$CACHEDIR BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+		# shellcheck disable=SC2054 # "zstd,3" is one argument
 		if [ "$tool" = borg-zstd3 ]; then COMP=(--compression zstd,3); else COMP=(); fi
 		c_init() { CMD=(borg init --encryption=repokey); }
 		# archives hold absolute paths minus the leading slash, as restic's do
@@ -301,8 +302,8 @@ cat "$RESULTS/$NAME.env" >&2
 
 if [ "$LIMITS" = 1 ]; then
 	echo "$(date +%T) limits" >&2
-	SIZE_MIB=$SIZE_MIB CORPUS=$CORPUS BENCH_TMP=$BENCH_TMP BENCH_SHARED=$BENCH_SHARED \
-		OUT="$RESULTS/limits-${SIZE_MIB}M.tsv" "$ROOT/bench/limits.sh" || echo "bench: limits.sh failed" >&2
+	export SIZE_MIB CORPUS BENCH_TMP BENCH_SHARED RUNS
+	OUT="$RESULTS/limits-${SIZE_MIB}M.tsv" "$ROOT/bench/limits.sh" || echo "bench: limits.sh failed" >&2
 fi
 if [ "$PIPELINE" = 1 ]; then
 	PB=$(dirname "$REMPART_BIN")/pipeline-bench

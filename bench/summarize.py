@@ -116,13 +116,13 @@ class Report:
             self.p()
         self.p("Medians over %d run(s). MB = 10^6 bytes; MB/s = bytes of the tree the step works on / wall s "
                "(day-1 tree: full, noop; day-2 tree: day2, restore, checks; attacked tree: ransom). "
-               "`x rempart` = the tool's figure / rempart's (time: > 1 means rempart is faster; "
-               "RSS: > 1 means rempart uses less). Load = 1-minute load average when the step started "
+               "`tool/rempart` = the tool's median / rempart's (time: 3.1x means rempart is 3.1 times faster; "
+               "RSS: > 1 means rempart uses less memory). Load = 1-minute load average when the step started "
                "(2 CPUs: above 2, other work competed for the CPUs)." % len(self.runs))
         self.p()
 
     def table(self):
-        self.p("| step | tool | wall s | MB/s | CPU s | peak RSS MB | repo MB | time x rempart | RSS x rempart | load | notes |")
+        self.p("| step | tool | wall s | MB/s | CPU s | peak RSS MB | repo MB | tool/rempart time | tool/rempart RSS | load | notes |")
         self.p("|---|---|---|---|---|---|---|---|---|---|---|")
         summary = []
         for step in STEPS:
@@ -290,9 +290,16 @@ class Report:
     def limits_by_key(self):
         if not os.path.exists(self.limits_path):
             return {}
-        d = {}
+        groups = {}
         for r in load_tsv(self.limits_path):
-            d.setdefault(r["what"], r)  # first run
+            groups.setdefault(r["what"], []).append(r)
+        d = {}
+        for k, rs in groups.items():  # the median over runs
+            m = dict(rs[0])
+            for col in ("wall_s", "mb_per_s", "load"):
+                v = med([num(r[col]) for r in rs])
+                m[col] = "" if v is None else "%.3f" % v if col == "wall_s" else "%.1f" % v
+            d[k] = m
         return d
 
     def pipeline_rows(self):
