@@ -31,7 +31,7 @@ CLI_OBJ  := $(CLI_SRC:src/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all demo test unit bench deps clean fuzz check-deps pii-scan bench-exposure scan-eval bench-detect
+.PHONY: all demo test unit bench bench-quick bench-tools bench-index bench-million deps clean fuzz check-deps pii-scan bench-exposure scan-eval bench-detect
 all: $(BUILD)/rempart
 
 $(BUILD)/obj/%.o: src/%.c
@@ -73,7 +73,15 @@ test: deps
 	@$(MAKE) --no-print-directory all unit
 	@tests/run.sh
 
-bench: deps all
+BENCH_BIN := $(BUILD)/pipeline-bench $(BUILD)/index-bench
+$(BUILD)/%-bench: bench/%-bench.c $(BUILD)/librempart.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/librempart.a $(LDLIBS)
+
+bench-tools: all $(BENCH_BIN)
+
+bench: deps
+	@scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory bench-tools
 	@bench/run.sh
 
 # ransomware detection: evaluation tool and scenario benchmark (bench/detect/)
@@ -84,6 +92,17 @@ scan-eval: $(BUILD)/scan-eval
 
 bench-detect: $(BUILD)/scan-eval
 	@bench/detect/run.sh
+
+bench-quick: deps
+	@scripts/install-deps.sh --bench
+	@$(MAKE) --no-print-directory bench-tools
+	@SIZE_MIB=200 RUNS=1 TOOLS="rempart restic" bench/run.sh
+
+bench-index: $(BUILD)/index-bench
+	@$(BUILD)/index-bench
+
+bench-million: all
+	@bench/million-files.sh
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 fuzz:
