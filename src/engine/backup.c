@@ -44,6 +44,7 @@ void bk_fail(bk *b, int rc, const rp_err *e)
 	pthread_cond_broadcast(&b->slot_free);
 	pthread_cond_broadcast(&b->job_ready);
 	pthread_cond_broadcast(&b->ev_ready);
+	pthread_cond_broadcast(&b->chunk_cv);
 	pthread_mutex_unlock(&b->mu);
 }
 
@@ -694,6 +695,7 @@ static void bk_cleanup(bk *b)
 	pthread_cond_destroy(&b->slot_free);
 	pthread_cond_destroy(&b->job_ready);
 	pthread_cond_destroy(&b->ev_ready);
+	pthread_cond_destroy(&b->chunk_cv);
 }
 
 static int default_workers(void)
@@ -832,6 +834,7 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	pthread_cond_init(&b.slot_free, NULL);
 	pthread_cond_init(&b.job_ready, NULL);
 	pthread_cond_init(&b.ev_ready, NULL);
+	pthread_cond_init(&b.chunk_cv, NULL);
 	const char *stall = getenv("REMPART_DEBUG_STALL_OPEN");
 	if (stall && strchr(stall, ':')) {
 		snprintf(b.stall_text, sizeof b.stall_text, "%.*s", (int)(strchr(stall, ':') - stall), stall);

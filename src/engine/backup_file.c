@@ -125,9 +125,11 @@ static void run_chunk(bk_worker *w, bk_chunk *c)
 			bk_fail(b, rc, &w->err);
 	}
 	pthread_mutex_lock(&b->mu);
-	c->ev->pending--;
+	/* wake only who can go on: the file's reader once its last chunk is
+	 * done, or a reader waiting for a buffer */
+	if (--c->ev->pending == 0 || b->buf_waiters)
+		pthread_cond_broadcast(&b->chunk_cv);
 	rp_slab_put(b->chunk_slab, c);
-	pthread_cond_broadcast(&b->job_ready);
 	pthread_mutex_unlock(&b->mu);
 }
 
@@ -172,7 +174,9 @@ static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
 			run_chunk(w, other);
 			pthread_mutex_lock(&b->mu);
 		} else {
-			pthread_cond_wait(&b->job_ready, &b->mu);
+			b->buf_waiters++;
+			pthread_cond_wait(&b->chunk_cv, &b->mu);
+			b->buf_waiters--;
 		}
 	}
 	pthread_mutex_unlock(&b->mu);
@@ -205,7 +209,7 @@ static void wait_chunks(bk_worker *w, bk_ev *ev)
 			run_chunk(w, other);
 			pthread_mutex_lock(&b->mu);
 		} else {
-			pthread_cond_wait(&b->job_ready, &b->mu);
+			pthread_cond_wait(&b->chunk_cv, &b->mu);
 		}
 	}
 	pthread_mutex_unlock(&b->mu);

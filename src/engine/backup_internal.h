@@ -120,6 +120,8 @@ typedef struct bk {
 	/* chunks cut by readers, processed by any worker (queue under mu) */
 	bk_chunk *chunk_head, *chunk_tail;
 	rp_slab *chunk_slab; /* their buffers */
+	pthread_cond_t chunk_cv; /* a file's last chunk done, or a buffer back */
+	int buf_waiters;
 	int reading; /* files being read right now */
 
 	/* walker only */

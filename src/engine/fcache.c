@@ -62,9 +62,12 @@ int rp_fcache_path(const char *repo_cache_dir, const char *host, char *const *pa
 
 /* ---- reader ---- */
 
+#define FCACHE_DROP_BYTES (8u << 20)
+
 struct rp_fcache_reader {
 	uint8_t *map;
 	size_t size;
+	size_t dropped; /* pages before this offset were given back */
 	rp_rd rd;
 	uint8_t snapshot[32];
 	rp_buf path;
@@ -123,6 +126,14 @@ const uint8_t *rp_fcache_snapshot(const rp_fcache_reader *r)
 int rp_fcache_next(rp_fcache_reader *r, rp_fcache_rec *rec)
 {
 	rp_rd *d = &r->rd;
+	/* records are read once, in order: pages behind the cursor need not
+	 * stay resident (a million files make a cache of a hundred MB) */
+	size_t pos = (size_t)(d->p - r->map);
+	if (pos - r->dropped >= FCACHE_DROP_BYTES * 2) {
+		size_t upto = (pos - FCACHE_DROP_BYTES) & ~(size_t)4095;
+		madvise(r->map + r->dropped, upto - r->dropped, MADV_DONTNEED);
+		r->dropped = upto;
+	}
 	uint64_t shared, mode, mns, cns;
 	const uint8_t *suffix;
 	size_t slen;

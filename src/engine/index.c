@@ -43,8 +43,8 @@ typedef struct pack_info {
 
 typedef struct idset {
 	rp_id *ids;
-	uint8_t *used;
-	size_t cap, n;
+	uint8_t *used; /* 0 empty, 1 live, 2 removed */
+	size_t cap, n, slots_used;
 } idset;
 
 struct rp_index {
@@ -136,6 +136,8 @@ void rp_index_free(rp_index *x)
 	pthread_mutex_destroy(&x->claim_mu);
 	free(x);
 }
+
+static void unclaim_locked(rp_index *x, const rp_id *id);
 
 /* ---- the frozen table ---- */
 
@@ -290,6 +292,12 @@ int rp_index_add_pack(rp_index *x, const rp_id *pack, const uint8_t eph_pk[32], 
 		else if (add_blob_locked(x, num, &ents[i]))
 			rc = RP_ENOMEM;
 	pthread_rwlock_unlock(&x->lock);
+	/* the blobs are findable now: their claims have done their job (a
+	 * million small files would otherwise keep a million claims) */
+	pthread_mutex_lock(&x->claim_mu);
+	for (size_t i = 0; i < n; i++)
+		unclaim_locked(x, &ents[i].id);
+	pthread_mutex_unlock(&x->claim_mu);
 	if (rc == RP_ECORRUPT)
 		return rp_err_set(e, rc, "blob larger than 16 MiB in the index");
 	return rc ? rp_err_set(e, rc, "out of memory growing the index") : 0;
@@ -330,10 +338,13 @@ static size_t idset_find(const idset *s, const rp_id *id, int *found)
 
 static int idset_grow(idset *s)
 {
-	if (s->cap && (s->n + 1) * 2 < s->cap)
+	if (s->cap && (s->slots_used + 1) * 2 < s->cap)
 		return 0;
-	size_t ncap = s->cap ? s->cap * 2 : 256;
-	idset t = {calloc(ncap, sizeof(rp_id)), calloc(ncap, 1), ncap, 0};
+	/* rehash: removed slots go, the table is sized for what is live */
+	size_t ncap = 256;
+	while (ncap < (s->n + 1) * 4)
+		ncap *= 2;
+	idset t = {calloc(ncap, sizeof(rp_id)), calloc(ncap, 1), ncap, 0, 0};
 	if (!t.ids || !t.used) {
 		free(t.ids);
 		free(t.used);
@@ -346,6 +357,7 @@ static int idset_grow(idset *s)
 			t.ids[j] = s->ids[i];
 			t.used[j] = 1;
 			t.n++;
+			t.slots_used++;
 		}
 	free(s->ids);
 	free(s->used);
@@ -369,6 +381,7 @@ int rp_index_claim(rp_index *x, const rp_id *id)
 			x->claims.ids[i] = *id;
 			x->claims.used[i] = 1;
 			x->claims.n++;
+			x->claims.slots_used++;
 			rc = 0;
 		}
 	}
@@ -378,15 +391,23 @@ int rp_index_claim(rp_index *x, const rp_id *id)
 	return rc;
 }
 
-void rp_index_unclaim(rp_index *x, const rp_id *id)
+/* Caller holds claim_mu. */
+static void unclaim_locked(rp_index *x, const rp_id *id)
 {
 	int found;
-	pthread_mutex_lock(&x->claim_mu);
-	if (x->claims.cap) {
-		size_t i = idset_find(&x->claims, id, &found);
-		if (found)
-			x->claims.used[i] = 2; /* tombstone */
+	if (!x->claims.cap)
+		return;
+	size_t i = idset_find(&x->claims, id, &found);
+	if (found) {
+		x->claims.used[i] = 2; /* tombstone: probing goes on past it */
+		x->claims.n--;
 	}
+}
+
+void rp_index_unclaim(rp_index *x, const rp_id *id)
+{
+	pthread_mutex_lock(&x->claim_mu);
+	unclaim_locked(x, id);
 	pthread_mutex_unlock(&x->claim_mu);
 }
 
