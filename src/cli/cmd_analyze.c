@@ -8,6 +8,7 @@
 #include "util/hex.h"
 #include "util/json.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <string.h>
 #include <time.h>
@@ -105,13 +106,52 @@ static void print_text(const rp_snap_entry *s, const rp_snap_entry *parent, cons
 	}
 }
 
+/* --files: one line per file judged encrypted or destroyed;
+ * --judgements FILE: every file, "0|1<TAB>path" (bytes outside printable
+ * ASCII and the backslash as \xHH), for benchmarks. */
+typedef struct files_out {
+	FILE *all;
+	int list;
+} files_out;
+
+static void on_judged(void *ctx, const char *path, size_t len, int judged)
+{
+	files_out *o = ctx;
+	if (o->list && judged)
+		printf("%.*s\n", (int)len, path);
+	if (!o->all)
+		return;
+	fprintf(o->all, "%d\t", judged);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)path[i];
+		if (ch < 0x20 || ch > 0x7e || ch == '\\')
+			fprintf(o->all, "\\x%02x", ch);
+		else
+			fputc(ch, o->all);
+	}
+	fputc('\n', o->all);
+}
+
 int cmd_analyze(rp_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
+	static const struct option opts[] = {
+		{"files", no_argument, NULL, 'f'},
+		{"judgements", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	files_out fo = {NULL, 0};
+	const char *jpath = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
-		return rp_cli_usage("analyze", "usage: rempart analyze [SNAPSHOT] [--json]");
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'f')
+			fo.list = 1;
+		else if (c == 'j')
+			jpath = optarg;
+		else
+			return rp_cli_usage("analyze", "usage: rempart analyze [SNAPSHOT] [--json] [--files]");
+	}
 	if (argc - optind > 1)
 		return rp_cli_usage("analyze", "usage: rempart analyze [SNAPSHOT] [--json]");
 	const char *ref = optind < argc ? argv[optind] : "latest";
@@ -128,7 +168,15 @@ int cmd_analyze(rp_cli *cli, int argc, char **argv)
 	if ((rc = rp_snaps_load(s.repo, &l, &e)) || (rc = rp_cli_resolve(&s, &l, ref, &snap, &e)))
 		goto done;
 	const rp_snap_entry *parent = find_parent(&l, snap);
-	if ((rc = rp_analyze_trees(s.repo, s.idx, &snap->s.tree, parent ? &parent->s.tree : NULL, &verdict, &evidence, &e)))
+	if (jpath && !(fo.all = fopen(jpath, "w"))) {
+		rc = rp_err_errno(&e, errno, "%s", jpath);
+		goto done;
+	}
+	rc = rp_analyze_trees(s.repo, s.idx, &snap->s.tree, parent ? &parent->s.tree : NULL, &verdict, &evidence,
+			      fo.list || fo.all ? on_judged : NULL, &fo, &e);
+	if (fo.all && fclose(fo.all) && !rc)
+		rc = rp_err_errno(&e, errno, "%s", jpath);
+	if (rc || fo.list)
 		goto done;
 	if ((rc = rp_json_parse((const char *)evidence.data, evidence.len, &ev, &e)))
 		goto done;

@@ -134,12 +134,23 @@ static void map_free(parent_map *m)
 	free(m->keys);
 }
 
+/* The new snapshot's files and their first judgements (kept only when
+ * the caller wants the final ones). */
+typedef struct judged_file {
+	char *path;
+	size_t len;
+	int judged;
+} judged_file;
+
 typedef struct an_ctx {
 	parent_map *m;
 	rp_analyzer *a;
 	rp_err *e;
 	uint64_t *set; /* the previous version's chunk keys, for one file */
 	size_t set_cap;
+	int keep;
+	judged_file *files;
+	size_t n_files, cap_files;
 } an_ctx;
 
 static int collect_parent(void *ctx, const char *path, size_t len, const rp_node *n)
@@ -203,18 +214,69 @@ static int visit_new(void *ctx, const char *path, size_t len, const rp_node *n)
 		if (shared_chunks(c, f, n, &shared))
 			return rp_err_set(c->e, RP_ENOMEM, "out of memory");
 	}
-	rp_analyzer_file(c->a, (const uint8_t *)path, len, n->scan.p, n->scan.n, fp, f ? f->rec : NULL,
-			 f ? f->rec_len : 0, f ? f->fp : 0, f ? fp != f->fp : 1, (uint32_t)chunks, shared);
+	int j = rp_analyzer_file(c->a, (const uint8_t *)path, len, n->scan.p, n->scan.n, fp, f ? f->rec : NULL,
+				 f ? f->rec_len : 0, f ? f->fp : 0, f ? fp != f->fp : 1, (uint32_t)chunks, shared);
+	if (c->keep) {
+		if (c->n_files == c->cap_files) {
+			size_t cap = c->cap_files ? c->cap_files * 2 : 1024;
+			judged_file *v = realloc(c->files, cap * sizeof *v);
+			if (!v)
+				return rp_err_set(c->e, RP_ENOMEM, "out of memory");
+			c->files = v;
+			c->cap_files = cap;
+		}
+		judged_file *jf = &c->files[c->n_files];
+		if (!(jf->path = malloc(len + 1)))
+			return rp_err_set(c->e, RP_ENOMEM, "out of memory");
+		memcpy(jf->path, path, len + 1);
+		jf->len = len;
+		jf->judged = j;
+		c->n_files++;
+	}
+	return 0;
+}
+
+typedef struct amend {
+	uint64_t hash;
+	int judged;
+} amend;
+
+static int amend_cmp(const void *x, const void *y)
+{
+	uint64_t a = ((const amend *)x)->hash, b = ((const amend *)y)->hash;
+	return a < b ? -1 : a > b;
+}
+
+/* Final judgements: the first ones, as the whole-snapshot view amended them. */
+static int report_judgements(an_ctx *c, rp_analyze_file_fn fn, void *ctx)
+{
+	size_t na = rp_analyzer_amendments(c->a);
+	amend *am = malloc((na ? na : 1) * sizeof *am);
+	if (!am)
+		return rp_err_set(c->e, RP_ENOMEM, "out of memory");
+	for (size_t k = 0; k < na; k++)
+		if (rp_analyzer_amendment(c->a, k, &am[k].hash, &am[k].judged))
+			am[k].hash = 0, am[k].judged = -1;
+	if (na)
+		qsort(am, na, sizeof *am, amend_cmp);
+	for (size_t i = 0; i < c->n_files; i++) {
+		amend key = {rp_scan_path_hash((const uint8_t *)c->files[i].path, c->files[i].len), 0};
+		const amend *hit = na ? bsearch(&key, am, na, sizeof *am, amend_cmp) : NULL;
+		if (hit && hit->judged >= 0)
+			c->files[i].judged = hit->judged;
+		fn(ctx, c->files[i].path, c->files[i].len, c->files[i].judged);
+	}
+	free(am);
 	return 0;
 }
 
 int rp_analyze_trees(rp_repo *r, rp_index *idx, const rp_id *tree, const rp_id *parent_tree, int *verdict,
-		     rp_buf *evidence, rp_err *e)
+		     rp_buf *evidence, rp_analyze_file_fn judged, void *jctx, rp_err *e)
 {
 	parent_map m = {0};
 	rp_blob_reader *br = NULL;
 	rp_analyzer *a = NULL;
-	an_ctx c = {&m, NULL, e, NULL, 0};
+	an_ctx c = {&m, NULL, e, NULL, 0, judged != NULL, NULL, 0, 0};
 	int rc = rp_blob_reader_new(&br, r, idx, e);
 	if (!rc)
 		rc = rp_analyzer_new(&a, e);
@@ -236,6 +298,11 @@ int rp_analyze_trees(rp_repo *r, rp_index *idx, const rp_id *tree, const rp_id *
 					    m.v[i].fp);
 	if (!rc)
 		rc = rp_analyzer_finish(a, verdict, evidence, e);
+	if (!rc && judged)
+		rc = report_judgements(&c, judged, jctx);
+	for (size_t i = 0; i < c.n_files; i++)
+		free(c.files[i].path);
+	free(c.files);
 	free(c.set);
 	rp_analyzer_free(a);
 	rp_blob_reader_free(br);

@@ -922,7 +922,7 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	 * backup; without a cache, from the stored trees of the parent (a full
 	 * key only) */
 	if (!b.prev && o->has_parent && rp_repo_can_read(r))
-		rc = rp_analyze_trees(r, idx, &ar.root, &o->parent_tree, &res->verdict, &res->evidence, e);
+		rc = rp_analyze_trees(r, idx, &ar.root, &o->parent_tree, &res->verdict, &res->evidence, NULL, NULL, e);
 	else
 		rc = rp_analyzer_finish(b.analyzer, &res->verdict, &res->evidence, e);
 	if (rc)

@@ -44,7 +44,7 @@ int rp_clean_states(rp_repo *r, rp_index *idx, const rp_snap_list *l, uint8_t *c
 				 * the last clean state */
 				int v = 0;
 				rp_buf ev = {0};
-				rc = rp_analyze_trees(r, idx, &s->tree, &baseline->s.tree, &v, &ev, e);
+				rc = rp_analyze_trees(r, idx, &s->tree, &baseline->s.tree, &v, &ev, NULL, NULL, e);
 				rp_buf_free(&ev);
 				if (rc || v != 0)
 					continue;
