@@ -1,11 +1,12 @@
 /* detect_file.c - per-file signals computed while the file streams by.
  *
- * Cost model: a window costs one histogram increment per byte plus a pass
- * over 256 counters, so the scanner analyses every window of the first
- * RP_SCAN_FULL_BYTES (where file types and small files live) and then at most
- * MAX_SAMPLED_WINDOWS windows spread over the rest, each at a jittered spot
- * inside its stride so that striped (intermittent) encryption of any period
- * is sampled at every phase.  Skipped bytes cost nothing.
+ * Cost model: a window costs one histogram increment per byte plus a few
+ * passes over 256 counters, and skipped bytes cost nothing.  So the scanner
+ * analyses every window of the first FULL_SCAN_BYTES (where file types and
+ * small files live) and then at most MAX_SAMPLED_WINDOWS windows spread over
+ * the rest, each at a jittered spot inside its stride so that striped
+ * (intermittent) encryption of any period is sampled at every phase.  Files
+ * whose magic names an already-compressed type get the sparse plan.
  */
 #include "detect_internal.h"
 
