@@ -14,6 +14,10 @@
 #   BENCH_TMP           scratch folder (default /tmp/rempart-detect); only this is written
 #   KEEP=1              keep each scenario's snapshots and results
 #   OUT                 where the table goes as well as stdout (default bench/detect/results.md)
+#   MODE=rempart        judge each snapshot with the real program (rempart backup of a
+#                       live copy of each snapshot, then rempart analyze --json
+#                       --judgements) instead of build/scan-eval; REMPART_BIN overrides
+#                       the binary (default build/rempart)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HERE=$ROOT/bench/detect
@@ -33,6 +37,43 @@ CORPUS=$BENCH_TMP/corpus-${SIZE_MIB}M
 analyze_pair() {
 	"$SCAN_EVAL" -j "$3.judgements" "$1" "$2" >"$3.out"
 }
+
+# The same step through the real program: the scenario's snapshots are copied
+# in turn to one live folder, backed up into the scenario's repository (the
+# first call backs up OLD as the parent), and the snapshot is analysed.
+rempart_pair() {
+	local dir live=$BENCH_TMP/live t0 t1 t2
+	dir=$(dirname "$3")
+	export REMPART_REPOSITORY=$dir/repo REMPART_PASSWORD=detect-bench REMPART_CACHE_DIR=$dir/cache
+	if [ ! -d "$dir/repo" ]; then
+		rm -rf "$live" && cp -a "$1" "$live"
+		"$RP" init -q && { "$RP" backup -q "$live" >/dev/null || true; }
+	fi
+	rm -rf "$live" && cp -a "$2" "$live"
+	t0=$(date +%s%N)
+	"$RP" backup -q "$live" >/dev/null 2>&1 || true # 10 on an alarm
+	t1=$(date +%s%N)
+	"$RP" analyze --json --judgements "$3.judgements.abs" >"$3.json" 2>/dev/null || true
+	t2=$(date +%s%N)
+	python3 - "$3" "$live" "$(( (t1 - t0) / 1000000 ))" "$(( (t2 - t1) / 1000000 ))" <<'PY'
+import json, sys
+prefix, live, backup_ms, analyze_ms = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+j = json.load(open(prefix + ".json"))
+with open(prefix + ".out", "w") as o:
+    o.write("verdict %s\n" % j["verdict"])
+    o.write("evidence %s\n" % json.dumps(j["evidence"], ensure_ascii=False))
+    o.write("timing read_ms=%s scan_ms=0 analyze_ms=%s\n" % (backup_ms, analyze_ms))
+with open(prefix + ".judgements.abs") as i, open(prefix + ".judgements", "w") as o:
+    for line in i:
+        judged, path = line.rstrip("\n").split("\t", 1)
+        o.write("%s\t%s\n" % (judged, path[len(live) + 1:] if path.startswith(live + "/") else path))
+PY
+}
+if [ "${MODE:-}" = rempart ]; then
+	RP=${REMPART_BIN:-$ROOT/build/rempart}
+	[ -x "$RP" ] || make -C "$ROOT" --no-print-directory >/dev/null
+	analyze_pair() { rempart_pair "$@"; }
+fi
 
 [ -x "$SCAN_EVAL" ] || make -C "$ROOT" --no-print-directory scan-eval >/dev/null
 [ -x "$REMPART_CORPUS_GEN/make-corpus.sh" ] ||
