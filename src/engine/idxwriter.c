@@ -8,6 +8,9 @@
 #include <string.h>
 
 #define IDXWRITER_PACKS_PER_FILE 128
+/* packs of small files hold many blobs: an index file also closes after
+ * this many entries, so what waits here stays small */
+#define IDXWRITER_ENTRIES_PER_FILE 65536
 
 struct rp_idxwriter {
 	rp_repo *repo;
@@ -16,6 +19,7 @@ struct rp_idxwriter {
 	pthread_mutex_t write_mu; /* one index file written at a time */
 	rp_index_pack *packs;
 	size_t n, cap;
+	size_t entries; /* in packs[0..n) */
 	uint64_t total_packs;
 };
 
@@ -105,11 +109,13 @@ int rp_idxwriter_add(rp_idxwriter *w, const rp_id *pack, const uint8_t eph_pk[32
 	ip->entries = copy;
 	ip->count = n;
 	w->total_packs++;
-	if (w->n >= IDXWRITER_PACKS_PER_FILE) {
+	w->entries += n;
+	if (w->n >= IDXWRITER_PACKS_PER_FILE || w->entries >= IDXWRITER_ENTRIES_PER_FILE) {
 		full = w->packs;
 		full_n = w->n;
 		w->packs = NULL;
 		w->n = w->cap = 0;
+		w->entries = 0;
 	}
 	pthread_mutex_unlock(&w->mu);
 	return full ? write_file(w, full, full_n, e) : 0;
@@ -122,6 +128,7 @@ int rp_idxwriter_flush(rp_idxwriter *w, rp_err *e)
 	size_t n = w->n;
 	w->packs = NULL;
 	w->n = w->cap = 0;
+	w->entries = 0;
 	pthread_mutex_unlock(&w->mu);
 	if (!n) {
 		free(packs);

@@ -61,6 +61,11 @@ struct rp_index {
 	const uint64_t *pfx; /* first 8 bytes of each id, big-endian */
 	uint32_t *dir;   /* bucket b covers pfx[dir[b] .. dir[b+1]) */
 	unsigned shift;  /* bucket = prefix >> shift */
+	/* merged: overlay entries moved into a sorted array once the overlay
+	 * grows (exact size, no hash-table slack); under the lock */
+	slot *t2;
+	uint64_t *t2_pfx;
+	size_t n_t2;
 	/* overlay */
 	slot *slots;
 	size_t cap, n;
@@ -127,6 +132,8 @@ void rp_index_free(rp_index *x)
 	free(x->pfx_owned);
 	free(x->dir);
 	free(x->slots);
+	free(x->t2);
+	free(x->t2_pfx);
 	free(x->packs);
 	free(x->pack_lookup);
 	free(x->claims.ids);
@@ -158,6 +165,24 @@ static const slot *frozen_find(const rp_index *x, const rp_id *id)
 	for (; lo < x->n_fz && x->pfx[lo] == k; lo++)
 		if (!memcmp(x->fz[lo].id.b, id->b, RP_ID_BYTES))
 			return &x->fz[lo];
+	return NULL;
+}
+
+/* The merged tier (caller holds the lock). */
+static const slot *t2_find(const rp_index *x, const rp_id *id)
+{
+	uint64_t k = id_key(id->b);
+	size_t lo = 0, hi = x->n_t2;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->t2_pfx[mid] < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->n_t2 && x->t2_pfx[lo] == k; lo++)
+		if (!memcmp(x->t2[lo].id.b, id->b, RP_ID_BYTES))
+			return &x->t2[lo];
 	return NULL;
 }
 
@@ -266,10 +291,61 @@ static int add_pack_locked(rp_index *x, const rp_id *pack, const uint8_t eph[32]
 	return 0;
 }
 
+static int slot_cmp(const void *a, const void *b);
+
+/* Moves the overlay into the merged tier: its entries sorted, then merged
+ * from the back into the grown array, in place (caller holds the lock). */
+static int merge_overlay_locked(rp_index *x)
+{
+	size_t n = x->n, k = 0;
+	slot *v = malloc((n ? n : 1) * sizeof *v);
+	if (!v)
+		return RP_ENOMEM;
+	for (size_t i = 0; i < x->cap; i++)
+		if (x->slots[i].pack != EMPTY_PACK)
+			v[k++] = x->slots[i];
+	if (k)
+		qsort(v, k, sizeof *v, slot_cmp);
+	slot *t2 = realloc(x->t2, (x->n_t2 + k + 1) * sizeof *t2);
+	if (!t2) {
+		free(v);
+		return RP_ENOMEM;
+	}
+	x->t2 = t2;
+	uint64_t *pfx = realloc(x->t2_pfx, (x->n_t2 + k + 1) * sizeof *pfx);
+	if (!pfx) {
+		free(v);
+		return RP_ENOMEM;
+	}
+	x->t2_pfx = pfx;
+	size_t i = x->n_t2, j = k, out = x->n_t2 + k;
+	while (j > 0) {
+		if (i > 0 && memcmp(t2[i - 1].id.b, v[j - 1].id.b, RP_ID_BYTES) > 0)
+			t2[--out] = t2[--i];
+		else
+			t2[--out] = v[--j];
+	}
+	x->n_t2 += k;
+	for (size_t m = 0; m < x->n_t2; m++)
+		pfx[m] = id_key(t2[m].id.b);
+	free(v);
+	free(x->slots);
+	x->slots = NULL;
+	x->cap = x->n = 0;
+	return 0;
+}
+
+#define OVERLAY_MIN_MERGE 65536u
+
 static int add_blob_locked(rp_index *x, uint32_t pack, const rp_pack_entry *en)
 {
-	if (frozen_find(x, &en->id) || table_find(x->slots, x->cap, &en->id))
+	if (frozen_find(x, &en->id) || t2_find(x, &en->id) || table_find(x->slots, x->cap, &en->id))
 		return 0;
+	/* a big overlay goes to the merged tier: 48 bytes a blob instead of a
+	 * hash table's 64 and more (once a quarter of the tier, so merging
+	 * costs O(n) per n added) */
+	if (x->n >= OVERLAY_MIN_MERGE && x->n >= x->n_t2 / 4 && merge_overlay_locked(x))
+		return RP_ENOMEM;
 	if (table_grow(&x->slots, &x->cap, x->n + 1))
 		return RP_ENOMEM;
 	slot v = {en->id, pack, en->offset, en->sealed_len, raw_meta(en)};
@@ -313,7 +389,9 @@ int rp_index_lookup(rp_index *x, const rp_id *id, rp_blob_loc *loc)
 		return 1;
 	}
 	pthread_rwlock_rdlock(&x->lock);
-	s = table_find(x->slots, x->cap, id);
+	s = x->n_t2 ? t2_find(x, id) : NULL;
+	if (!s)
+		s = table_find(x->slots, x->cap, id);
 	if (s && loc)
 		loc_from_slot(s, loc);
 	pthread_rwlock_unlock(&x->lock);
@@ -418,7 +496,7 @@ size_t rp_index_pack_count(const rp_index *x)
 
 size_t rp_index_blob_count(const rp_index *x)
 {
-	return x->n_fz + x->n;
+	return x->n_fz + x->n_t2 + x->n;
 }
 
 const rp_id *rp_index_pack_id(const rp_index *x, uint32_t pack)
@@ -443,6 +521,12 @@ int rp_index_foreach(rp_index *x, int (*fn)(void *ctx, const rp_id *id, const rp
 	for (size_t i = 0; i < x->n_fz; i++) {
 		loc_from_slot(&x->fz[i], &loc);
 		int rc = fn(ctx, &x->fz[i].id, &loc);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < x->n_t2; i++) {
+		loc_from_slot(&x->t2[i], &loc);
+		int rc = fn(ctx, &x->t2[i].id, &loc);
 		if (rc)
 			return rc;
 	}
