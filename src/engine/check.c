@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define WINDOW_BYTES (8u << 20)
+#define WINDOW_BYTES (2u << 20)
 
 typedef struct pack_file {
 	rp_id id;

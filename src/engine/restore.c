@@ -24,7 +24,7 @@
 #define BATCH_MAX_FILES 16384
 #define BATCH_MAX_ITEMS 262144
 #define READ_GAP_BYTES (256u << 10)
-#define READ_MAX_BYTES (4u << 20)
+#define READ_MAX_BYTES (2u << 20)
 #define FD_CACHE_SLOTS 8
 
 /* Metadata to apply to a path once its content is in place. */
@@ -403,7 +403,7 @@ static int default_workers(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	n = n < 1 ? 1 : n;
-	return (int)(n * 2 + 2 > 16 ? 16 : n * 2 + 2);
+	return (int)(n * 2 > 16 ? 16 : n * 2 < 4 ? 4 : n * 2);
 }
 
 static void report_progress(rs *s, int force)
