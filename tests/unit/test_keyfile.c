@@ -97,6 +97,8 @@ static const struct {
 	{"version", "\"1\"", RP_ECORRUPT, RP_ECORRUPT},
 	{"version", "1.0", RP_ECORRUPT, RP_ECORRUPT},
 	{"version", "2", RP_EVERSION, RP_EVERSION},
+	{"version", "0", RP_ECORRUPT, RP_ECORRUPT},
+	{"version", "-1", RP_ECORRUPT, RP_ECORRUPT},
 	{"version", "99999999999", RP_EVERSION, RP_EVERSION},
 	{"kind", NULL, RP_ECORRUPT, RP_ECORRUPT},
 	{"kind", "\"admin\"", RP_ECORRUPT, RP_ECORRUPT},
