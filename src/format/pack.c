@@ -116,7 +116,7 @@ int rp_pack_trailer_decode(rp_aead *a, const uint8_t key[RP_KEY_BYTES], const ui
 			goto done;
 		}
 		if (off < RP_PACK_HEADER_BYTES || slen > blobs_end || off > blobs_end - slen ||
-		    rlen > UINT32_MAX) {
+		    rlen > UINT32_MAX || off > UINT32_MAX || slen > UINT32_MAX) {
 			rc = rp_err_set(e, RP_ECORRUPT, "pack trailer entry %zu points outside the pack", i);
 			goto done;
 		}
