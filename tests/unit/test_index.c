@@ -137,8 +137,10 @@ static void test_index_accepts_the_largest_chunk(void **state)
 	en.raw_len = ch.max_bytes;
 	assert_int_equal(rp_index_new(&x, NULL), 0);
 	int rc = rp_index_add_pack(x, &pack, eph, &en, 1, &e);
-	if (rc)
+	if (rc) {
+		rp_index_free(x);
 		fail_msg("a %u-byte chunk cannot be indexed: %s", en.raw_len, e.msg);
+	}
 	assert_int_equal(rp_index_lookup(x, &en.id, &loc), 1);
 	assert_int_equal(loc.raw_len, ch.max_bytes);
 	rp_index_free(x);
