@@ -74,21 +74,6 @@ static void list_dir(fixture *f, const char *dir, listing *l)
 	assert_int_equal(rp_store_list(f->s, dir, collect, l, NULL), 0);
 }
 
-/* Names of the entries of a folder on disk (hidden ones too). */
-static size_t entries_on_disk(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	size_t n = 0;
-	if (!d)
-		return 0;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void test_store_layout(void **state)
 {
 	fixture *f = *state;
@@ -101,10 +86,10 @@ static void test_store_layout(void **state)
 		assert_true(S_ISDIR(st.st_mode));
 		assert_int_equal(st.st_mode & 0777, 0700);
 	}
-	assert_int_equal(entries_on_disk(f->root), 6);
+	assert_int_equal(tu_count_entries(f->root), 6);
 	char p[4300];
 	snprintf(p, sizeof p, "%s/data", f->root);
-	assert_int_equal(entries_on_disk(p), 256);
+	assert_int_equal(tu_count_entries(p), 256);
 	/* creating twice is fine until a config exists */
 	assert_int_equal(rp_store_create(f->s, NULL), 0);
 	assert_int_equal(rp_store_put(f->s, "config", "c", 1, NULL), 0);
@@ -184,9 +169,9 @@ static void test_store_never_replaces(void **state)
 	/* and leaves nothing behind */
 	char p[4300];
 	snprintf(p, sizeof p, "%s/snapshots", f->root);
-	assert_int_equal(entries_on_disk(p), 1);
+	assert_int_equal(tu_count_entries(p), 1);
 	snprintf(p, sizeof p, "%s/tmp", f->root);
-	assert_int_equal(entries_on_disk(p), 0);
+	assert_int_equal(tu_count_entries(p), 0);
 	rp_buf_free(&b);
 }
 
@@ -247,16 +232,16 @@ static void test_store_aborted_writer_leaves_nothing(void **state)
 	assert_int_equal(l.n, 0);
 	char p[4300];
 	snprintf(p, sizeof p, "%s/tmp", f->root);
-	assert_int_equal(entries_on_disk(p), 0);
-	assert_int_equal(entries_on_disk(f->root), 6);
+	assert_int_equal(tu_count_entries(p), 0);
+	assert_int_equal(tu_count_entries(f->root), 6);
 	/* an invalid name at commit: refused, and nothing appears either */
 	rp_err e;
 	assert_int_equal(rp_store_writer_open(f->s, &w, NULL), 0);
 	assert_int_equal(rp_store_writer_write(w, data, 10, NULL), 0);
 	assert_int_equal(rp_store_writer_commit(w, "../escape", &e), RP_EINVAL);
-	assert_int_equal(entries_on_disk(f->root), 6);
-	assert_int_equal(entries_on_disk(p), 0);
-	assert_int_equal(entries_on_disk(f->dir), 1);
+	assert_int_equal(tu_count_entries(f->root), 6);
+	assert_int_equal(tu_count_entries(p), 0);
+	assert_int_equal(tu_count_entries(f->dir), 1);
 }
 
 static void test_store_list(void **state)
@@ -325,7 +310,7 @@ static void test_store_bad_names(void **state)
 	memset(longname, 'a', sizeof longname - 1);
 	longname[sizeof longname - 1] = 0;
 	assert_int_equal(rp_store_put(f->s, longname, "x", 1, NULL), RP_EINVAL);
-	assert_int_equal(entries_on_disk(f->dir), 1);
+	assert_int_equal(tu_count_entries(f->dir), 1);
 	rp_buf_free(&b);
 }
 

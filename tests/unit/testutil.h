@@ -83,6 +83,21 @@ static void tu_rmtree(const char *path)
 	}
 }
 
+/* Number of entries in a folder, hidden ones included (0 if missing). */
+static size_t tu_count_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t n = 0;
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
 /* Writes a whole file; 0 or -1. */
 static int tu_write_file(const char *path, const void *p, size_t n)
 {
