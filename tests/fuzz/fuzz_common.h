@@ -10,6 +10,7 @@
 #ifndef RP_FUZZ_COMMON_H
 #define RP_FUZZ_COMMON_H
 
+#include "format/blob.h"
 #include "format/crypto.h"
 #include "util/buf.h"
 
@@ -61,6 +62,16 @@ static inline void fuzz_seed_mode(const char *dir, const char *name, uint8_t mod
 	rp_buf_put(&b, p, n);
 	fuzz_seed(dir, name, b.data, b.len);
 	rp_buf_free(&b);
+}
+
+/* One codec for the whole run, as a worker thread keeps one across
+ * blobs (state carried from input to input is part of what is tested). */
+static inline rp_blob_codec *fuzz_codec(void)
+{
+	static rp_blob_codec *c;
+	if (!c && rp_blob_codec_new(&c, 1, NULL))
+		abort();
+	return c;
 }
 
 static void fuzz_write_seeds(const char *dir);

@@ -89,13 +89,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t count = 0;
 	if (rp_tree_iter_init(&it, data, size, &e))
 		return 0;
-	nodes = malloc(MAX_ENTRIES * sizeof *nodes);
-	FUZZ_CHECK(nodes);
-	int k;
-	while (count < MAX_ENTRIES && (k = rp_tree_next(&it, &n, &e)) == 1) {
+	size_t cap = 0;
+	while (count < MAX_ENTRIES && rp_tree_next(&it, &n, &e) == 1) {
 		check_node(data, size, &n);
 		if (count)
 			FUZZ_CHECK(rp_name_cmp(nodes[count - 1].name.p, nodes[count - 1].name.n, n.name.p, n.name.n) < 0);
+		if (count == cap) {
+			cap = cap ? 2 * cap : 8;
+			nodes = realloc(nodes, cap * sizeof *nodes);
+			FUZZ_CHECK(nodes);
+		}
 		nodes[count++] = n;
 	}
 	/* what was accepted encodes to a tree that decodes to the same entries */
