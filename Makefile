@@ -105,11 +105,17 @@ bench-million: all
 	@bench/million-files.sh
 
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/bin/%)
+FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread $(WARN) -O1 -g $(PKG_CFLAGS) -Isrc \
+	-fsanitize=address,undefined,fuzzer -fno-sanitize-recover=all -fno-omit-frame-pointer
+# libFuzzer targets (clang, ASan + UBSan); the library is built instrumented in build-fuzz/
 fuzz:
-	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang SAN=address,undefined,fuzzer-no-link build-fuzz/librempart.a >/dev/null
-	@mkdir -p build-fuzz/bin
-	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  clang $(filter-out -Werror,$(ALL_CFLAGS)) -fsanitize=address,undefined,fuzzer -o build-fuzz/bin/$$n $$f build-fuzz/librempart.a $(LDLIBS) || exit 1; done
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang OPT=-O1 SAN=address,undefined,fuzzer-no-link build-fuzz/librempart.a
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+
+build-fuzz/bin/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) build-fuzz/librempart.a
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< build-fuzz/librempart.a $(LDLIBS)
 
 clean:
 	rm -rf build build-* 

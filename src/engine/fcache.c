@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FCACHE_VERSION 2
 #define FCACHE_HEADER_BYTES (4 + 1 + 32 + 32)
 #define FCACHE_END 0xff
 #define FCACHE_WRITE_BUFFER_BYTES (256u << 10)
@@ -90,7 +89,7 @@ int rp_fcache_open(rp_fcache_reader **out, const char *path, const uint8_t repo_
 	if (map == MAP_FAILED)
 		return 0;
 	uint8_t h[32];
-	if (memcmp(map, "RPFC", 4) || map[4] != FCACHE_VERSION || memcmp(map + 5, repo_id, 32) ||
+	if (memcmp(map, "RPFC", 4) || map[4] != RP_FCACHE_VERSION || memcmp(map + 5, repo_id, 32) ||
 	    rp_sha256_once(map, size - 32, h) || memcmp(h, map + size - 32, 32) || map[size - 33] != FCACHE_END) {
 		munmap(map, size);
 		return 0;
@@ -218,7 +217,7 @@ int rp_fcache_create(rp_fcache_writer **out, const char *path, const uint8_t rep
 		goto fail;
 	}
 	uint8_t zero[32] = {0};
-	if (rp_buf_put(&w->out, "RPFC", 4) || rp_buf_put_u8(&w->out, FCACHE_VERSION) || rp_buf_put(&w->out, repo_id, 32) ||
+	if (rp_buf_put(&w->out, "RPFC", 4) || rp_buf_put_u8(&w->out, RP_FCACHE_VERSION) || rp_buf_put(&w->out, repo_id, 32) ||
 	    rp_buf_put(&w->out, zero, 32)) {
 		rc = rp_err_set(e, RP_ENOMEM, "out of memory");
 		goto fail;

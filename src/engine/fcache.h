@@ -20,6 +20,8 @@
 
 #include <stdint.h>
 
+#define RP_FCACHE_VERSION 2 /* the byte after "RPFC" */
+
 typedef struct rp_fcache_rec {
 	const char *path; /* full path, NUL-terminated (valid until the next call) */
 	size_t path_len;

@@ -38,7 +38,7 @@ int rp_path_normalize(const char *path, char **out, rp_err *e)
 	if (path[0] != '/') {
 		if (!getcwd(cwd, sizeof cwd))
 			return rp_err_errno(e, errno, "cannot get the working directory");
-		if (rp_buf_put(&b, cwd, strlen(cwd)))
+		if (strcmp(cwd, "/") && rp_buf_put(&b, cwd, strlen(cwd))) /* "/" + "/x" would be "//x" */
 			goto nomem;
 	}
 	const char *p = path;

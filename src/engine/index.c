@@ -6,6 +6,7 @@
  */
 #include "index.h"
 
+#include "format/blob.h"
 #include "format/indexfile.h"
 #include "util/hex.h"
 
@@ -23,9 +24,13 @@
 #define EMPTY_PACK UINT32_MAX
 #define MIN_SLOTS 1024u
 #define CACHE_MAGIC "RPIX"
-#define CACHE_VERSION 1
+#define CACHE_VERSION 2
 #define CACHE_HEADER_BYTES 56
-#define RAW_LEN_MASK 0x00ffffffu
+/* raw_meta packs raw_len in bits 0..26 (a tree blob may hold
+ * RP_BLOB_MAX_BYTES), flags in 27..30 and the type in bit 31 */
+#define RAW_LEN_MASK 0x07ffffffu
+#define FLAGS_SHIFT 27
+#define FLAGS_MASK 0x0fu
 
 /* One blob: the layout of overlay slots and of cache file entries. */
 typedef struct slot {
@@ -33,7 +38,7 @@ typedef struct slot {
 	uint32_t pack;
 	uint32_t offset;
 	uint32_t sealed_len;
-	uint32_t raw_meta; /* raw_len in bits 0..23, flags in 24..30, type in 31 */
+	uint32_t raw_meta; /* see RAW_LEN_MASK */
 } slot;
 
 typedef struct pack_info {
@@ -94,9 +99,15 @@ static uint64_t id_key(const uint8_t *id)
 	return k;
 }
 
+/* An entry the slot layout can hold without losing anything. */
+static int entry_fits(const rp_pack_entry *en)
+{
+	return en->raw_len <= RP_BLOB_MAX_BYTES && !(en->flags & ~FLAGS_MASK) && en->type <= 1;
+}
+
 static uint32_t raw_meta(const rp_pack_entry *en)
 {
-	return (en->raw_len & RAW_LEN_MASK) | (uint32_t)(en->flags & 0x7f) << 24 | (uint32_t)(en->type & 1) << 31;
+	return (en->raw_len & RAW_LEN_MASK) | (uint32_t)(en->flags & FLAGS_MASK) << FLAGS_SHIFT | (uint32_t)(en->type & 1) << 31;
 }
 
 static void loc_from_slot(const slot *s, rp_blob_loc *loc)
@@ -105,7 +116,7 @@ static void loc_from_slot(const slot *s, rp_blob_loc *loc)
 	loc->offset = s->offset;
 	loc->sealed_len = s->sealed_len;
 	loc->raw_len = s->raw_meta & RAW_LEN_MASK;
-	loc->flags = (uint8_t)((s->raw_meta >> 24) & 0x7f);
+	loc->flags = (uint8_t)((s->raw_meta >> FLAGS_SHIFT) & FLAGS_MASK);
 	loc->type = (uint8_t)(s->raw_meta >> 31);
 }
 
@@ -363,7 +374,7 @@ int rp_index_add_pack(rp_index *x, const rp_id *pack, const uint8_t eph_pk[32], 
 	if (add_pack_locked(x, pack, eph_pk, &num))
 		rc = RP_ENOMEM;
 	for (size_t i = 0; !rc && i < n; i++)
-		if (ents[i].raw_len > RAW_LEN_MASK)
+		if (!entry_fits(&ents[i]))
 			rc = RP_ECORRUPT;
 		else if (add_blob_locked(x, num, &ents[i]))
 			rc = RP_ENOMEM;
@@ -776,7 +787,7 @@ static int on_blob(void *ctx, const rp_pack_entry *en)
 	load_ctx *l = ctx;
 	if (l->collect_only)
 		return 0;
-	if (en->raw_len > RAW_LEN_MASK)
+	if (!entry_fits(en))
 		return RP_ECORRUPT;
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 4096;

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define RP_CHUNK_MIN_LIMIT_BYTES 64u
-#define RP_CHUNK_MAX_LIMIT_BYTES (16u << 20) /* the index packs lengths in 24 bits */
+#define RP_CHUNK_MAX_LIMIT_BYTES (16u << 20)
 
 typedef struct rp_chunker {
 	uint32_t min_bytes;

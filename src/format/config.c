@@ -73,7 +73,7 @@ int rp_config_decode(const uint8_t *p, size_t n, rp_config *c, rp_err *e)
 	const char *s, *aead;
 	size_t len;
 	rc = RP_ECORRUPT;
-	if (rp_json_get_int(j, "version", &v)) {
+	if (rp_json_get_int(j, "version", &v) || v < 1) {
 		rp_err_set(e, rc, "config has no version");
 		goto done;
 	}

@@ -1,5 +1,6 @@
 /* indexfile.c - index file bodies. */
 #include "indexfile.h"
+#include "blob.h"
 
 int rp_indexfile_encode(rp_buf *out, const rp_id *supersedes, size_t n_supersedes, const rp_index_pack *packs,
 			size_t n_packs, rp_err *e)
@@ -67,7 +68,8 @@ int rp_indexfile_decode(const uint8_t *body, size_t n, const rp_indexfile_visito
 			if (rp_rd_u8(&r, &x.type) || rp_rd_u8(&r, &x.flags) || rp_rd_copy(&r, x.id.b, RP_ID_BYTES) ||
 			    rp_rd_varint(&r, &off) || rp_rd_varint(&r, &slen) || rp_rd_varint(&r, &rlen))
 				return rp_err_set(e, RP_ECORRUPT, "index blob entry is truncated");
-			if (off > UINT32_MAX || slen > UINT32_MAX || rlen > UINT32_MAX || x.type > 1)
+			if (off > UINT32_MAX || slen > UINT32_MAX || rlen > RP_BLOB_MAX_BYTES || x.type > 1 ||
+			    (x.flags & ~RP_BLOB_FLAG_ZSTD))
 				return rp_err_set(e, RP_ECORRUPT, "index blob entry is out of range");
 			x.offset = (uint32_t)off;
 			x.sealed_len = (uint32_t)slen;

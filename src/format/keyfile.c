@@ -119,7 +119,7 @@ static int parse_info(const rp_json *j, rp_keyfile_info *info, rp_err *e)
 	const char *kind, *s;
 	size_t len;
 	memset(info, 0, sizeof *info);
-	if (rp_json_get_int(j, "version", &v))
+	if (rp_json_get_int(j, "version", &v) || v < 1)
 		return rp_err_set(e, RP_ECORRUPT, "key file has no version");
 	if (v > RP_KEYFILE_VERSION)
 		return rp_err_set(e, RP_EVERSION, "key file version %lld is newer than this program (%d)",
@@ -171,7 +171,7 @@ int rp_keyfile_open(const uint8_t *file, size_t n, const char *password, size_t 
 		goto done;
 	if (rp_json_get_str(j, "salt", &salthex, &saltlen) ||
 	    rp_hex_decode(salt, sizeof salt, salthex, saltlen) || rp_json_get_str(j, "data", &datahex, &datalen) ||
-	    datalen % 2 || datalen / 2 > sizeof plain + RP_SEAL_OVERHEAD_MAX) {
+	    datalen % 2 || datalen / 2 > sizeof plain) {
 		rc = rp_err_set(e, RP_ECORRUPT, "key file has no valid salt or data");
 		goto done;
 	}

@@ -1,5 +1,6 @@
 /* pack.c - pack header and trailer codecs. */
 #include "pack.h"
+#include "blob.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -116,8 +117,12 @@ int rp_pack_trailer_decode(rp_aead *a, const uint8_t key[RP_KEY_BYTES], const ui
 			goto done;
 		}
 		if (off < RP_PACK_HEADER_BYTES || slen > blobs_end || off > blobs_end - slen ||
-		    rlen > UINT32_MAX) {
+		    rlen > UINT32_MAX || off > UINT32_MAX || slen > UINT32_MAX) {
 			rc = rp_err_set(e, RP_ECORRUPT, "pack trailer entry %zu points outside the pack", i);
+			goto done;
+		}
+		if (x->type > 1 || (x->flags & ~RP_BLOB_FLAG_ZSTD) || rlen > RP_BLOB_MAX_BYTES) {
+			rc = rp_err_set(e, RP_ECORRUPT, "pack trailer entry %zu has an unknown type, flag or length", i);
 			goto done;
 		}
 		x->offset = (uint32_t)off;

@@ -19,12 +19,57 @@ void rp_time_format(char buf[40], int64_t s, uint32_t ns)
 	snprintf(buf, 40, "%.19s.%09uZ", date, ns % 1000000000u);
 }
 
+static int is_utf8(const char *s)
+{
+	return rp_json_utf8_valid(s, strlen(s));
+}
+
+/* Writes s in hex (the exact bytes of a name that is not UTF-8). */
+static void put_hex(rp_jw *w, const char *s)
+{
+	size_t n = strlen(s);
+	char *hex = malloc(2 * n + 1);
+	if (!hex) {
+		rp_jw_strn(w, "", 0);
+		w->err = RP_ENOMEM;
+		return;
+	}
+	rp_hex_encode(hex, (const uint8_t *)s, n);
+	rp_jw_strn(w, hex, 2 * n);
+	free(hex);
+}
+
+/* A text field, and beside it "<key>_hex" when it is not valid UTF-8. */
+static void put_text(rp_jw *w, const char *key, const char *s)
+{
+	rp_jw_key(w, key), rp_jw_str(w, s);
+	if (is_utf8(s))
+		return;
+	char hkey[32];
+	snprintf(hkey, sizeof hkey, "%s_hex", key);
+	rp_jw_key(w, hkey), put_hex(w, s);
+}
+
+/* A list of text, and beside it "<key>_hex" holding every entry in hex
+ * when any of them is not valid UTF-8. */
 static void put_strs(rp_jw *w, const char *key, char **v, size_t n)
 {
+	int all_utf8 = 1;
 	rp_jw_key(w, key);
 	rp_jw_arr_begin(w);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		rp_jw_str(w, v[i]);
+		all_utf8 &= is_utf8(v[i]);
+	}
+	rp_jw_arr_end(w);
+	if (all_utf8)
+		return;
+	char hkey[32];
+	snprintf(hkey, sizeof hkey, "%s_hex", key);
+	rp_jw_key(w, hkey);
+	rp_jw_arr_begin(w);
+	for (size_t i = 0; i < n; i++)
+		put_hex(w, v[i]);
 	rp_jw_arr_end(w);
 }
 
@@ -59,8 +104,8 @@ int rp_snapshot_encode(const rp_snapshot *s, rp_buf *out, rp_err *e)
 	rp_jw_key(&w, "time"), rp_jw_str(&w, t);
 	rp_jw_key(&w, "time_s"), rp_jw_int(&w, s->time_s);
 	rp_jw_key(&w, "time_ns"), rp_jw_uint(&w, s->time_ns);
-	rp_jw_key(&w, "host"), rp_jw_str(&w, s->host ? s->host : "");
-	rp_jw_key(&w, "username"), rp_jw_str(&w, s->username ? s->username : "");
+	put_text(&w, "host", s->host ? s->host : "");
+	put_text(&w, "username", s->username ? s->username : "");
 	put_strs(&w, "paths", s->paths, s->n_paths);
 	put_strs(&w, "tags", s->tags, s->n_tags);
 	rp_hex_encode(hex, s->tree.b, 32);
@@ -90,20 +135,55 @@ static char *dup_n(const char *s, size_t n)
 	return d;
 }
 
+/* A copy of the text in c: its hex form decoded when hex, else as is.
+ * NULL when it is not a string, not hex, holds a NUL or memory ran out. */
+static char *text_of(const rp_json *c, int hex)
+{
+	if (!c || c->type != RP_JSON_STR)
+		return NULL;
+	if (!hex)
+		return memchr(c->str, 0, c->str_len) ? NULL : dup_n(c->str, c->str_len);
+	size_t n = c->str_len / 2;
+	char *d = malloc(n + 1);
+	if (!d)
+		return NULL;
+	if (c->str_len % 2 || rp_hex_decode((uint8_t *)d, n, c->str, c->str_len) || memchr(d, 0, n)) {
+		free(d);
+		return NULL;
+	}
+	d[n] = 0;
+	return d;
+}
+
+/* Reads the text field key, preferring its exact bytes from "<key>_hex".
+ * 0 when absent (*out stays NULL) or read, -1 when malformed. */
+static int get_text(const rp_json *j, const char *key, char **out)
+{
+	char hkey[32];
+	snprintf(hkey, sizeof hkey, "%s_hex", key);
+	const rp_json *h = rp_json_get(j, hkey), *t = rp_json_get(j, key);
+	if (!h && (!t || t->type != RP_JSON_STR))
+		return 0;
+	*out = text_of(h ? h : t, h != NULL);
+	return *out ? 0 : -1;
+}
+
 static int get_strs(const rp_json *j, const char *key, char ***out, size_t *n)
 {
-	const rp_json *a = rp_json_get(j, key);
+	char hkey[32];
+	snprintf(hkey, sizeof hkey, "%s_hex", key);
+	const rp_json *a = rp_json_get(j, key), *h = rp_json_get(j, hkey);
 	*out = NULL;
 	*n = 0;
 	if (!a)
 		return 0;
-	if (a->type != RP_JSON_ARR)
+	if (a->type != RP_JSON_ARR || (h && (h->type != RP_JSON_ARR || h->count != a->count)))
 		return -1;
 	*out = calloc(a->count ? a->count : 1, sizeof **out);
 	if (!*out)
 		return -1;
-	for (const rp_json *c = a->child; c; c = c->next) {
-		if (c->type != RP_JSON_STR || !((*out)[*n] = dup_n(c->str, c->str_len)))
+	for (const rp_json *c = h ? h->child : a->child; c; c = c->next) {
+		if (!((*out)[*n] = text_of(c, h != NULL)))
 			return -1;
 		(*n)++;
 	}
@@ -185,8 +265,7 @@ int rp_snapshot_decode(const uint8_t *p, size_t n, rp_snapshot *s, rp_err *e)
 		}
 		s->has_parent = 1;
 	}
-	if ((!rp_json_get_str(j, "host", &str, &len) && !(s->host = dup_n(str, len))) ||
-	    (!rp_json_get_str(j, "username", &str, &len) && !(s->username = dup_n(str, len))) ||
+	if (get_text(j, "host", &s->host) || get_text(j, "username", &s->username) ||
 	    (!rp_json_get_str(j, "verdict", &str, &len) && !(s->verdict = dup_n(str, len))) ||
 	    get_strs(j, "paths", &s->paths, &s->n_paths) || get_strs(j, "tags", &s->tags, &s->n_tags)) {
 		rp_err_set(e, rc, "snapshot has malformed fields");

@@ -119,7 +119,7 @@ void rp_buf_free(rp_buf *b)
 
 void rp_rd_init(rp_rd *r, const void *p, size_t n)
 {
-	r->p = p;
+	r->p = p ? p : (const void *)""; /* an empty field may be (NULL, 0): NULL + 0 is undefined */
 	r->end = r->p + n;
 	r->bad = 0;
 }

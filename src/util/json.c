@@ -1,6 +1,7 @@
 /* json.c - a JSON writer and a small DOM parser. */
 #include "json.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,25 +38,32 @@ static void jw_sep(rp_jw *w)
 		w->after_key = 0;
 		return;
 	}
-	uint64_t bit = (uint64_t)1 << (w->depth & 63);
-	if (w->need_comma & bit)
+	uint8_t *byte = &w->need_comma[w->depth / 8], bit = (uint8_t)(1u << (w->depth % 8));
+	if (*byte & bit)
 		jw_put(w, ",", 1);
-	w->need_comma |= bit;
+	*byte |= bit;
 	if (w->depth > 0)
 		jw_indent(w);
 }
 
 static void jw_open(rp_jw *w, char c)
 {
+	if (w->depth >= RP_JSON_MAX_DEPTH) {
+		/* the parser refuses deeper text: never write it */
+		w->err = RP_EINVAL;
+		return;
+	}
 	jw_sep(w);
 	jw_put(w, &c, 1);
 	w->depth++;
-	w->need_comma &= ~((uint64_t)1 << (w->depth & 63));
+	w->need_comma[w->depth / 8] &= (uint8_t)~(1u << (w->depth % 8));
 }
 
 static void jw_close(rp_jw *w, char c)
 {
-	int had = (w->need_comma >> (w->depth & 63)) & 1;
+	if (w->depth <= 0 || w->err == RP_EINVAL)
+		return;
+	int had = (w->need_comma[w->depth / 8] >> (w->depth % 8)) & 1;
 	w->depth--;
 	if (had)
 		jw_indent(w);
@@ -98,6 +106,15 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return need;
+}
+
+int rp_json_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = utf8_seq(p + i, n - i)))
+			return 0;
+	return 1;
 }
 
 static void jw_string(rp_jw *w, const char *s, size_t n)
@@ -319,10 +336,14 @@ static int jp_string(jp *p, char **out, size_t *out_len)
 				p->i += 2;
 				if ((rc = jp_hex4(p, &lo)))
 					goto fail;
-				if (lo >= 0xdc00 && lo <= 0xdfff)
+				if (lo >= 0xdc00 && lo <= 0xdfff) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				else
+				} else {
+					/* a lone high surrogate; the escape after it
+					 * is a character of its own, read it again */
 					cp = 0xfffd;
+					p->i -= 6;
+				}
 			} else if (cp >= 0xd800 && cp <= 0xdfff) {
 				cp = 0xfffd;
 			}
@@ -380,8 +401,9 @@ static int jp_number(jp *p, rp_json *j)
 	if (*end)
 		return jp_fail(p, "bad number");
 	if (integral) {
+		errno = 0;
 		long long v = strtoll(tmp, &end, 10);
-		if (!*end) {
+		if (!*end && errno != ERANGE) {
 			j->inum = v;
 			j->is_int = 1;
 		}
@@ -446,13 +468,15 @@ static int jp_container(jp *p, rp_json *j, int depth, int is_obj)
 	}
 }
 
+/* depth: the containers around j; j may be one more of them if that
+ * makes at most RP_JSON_MAX_DEPTH. */
 static int jp_value(jp *p, rp_json *j, int depth)
 {
-	if (depth > RP_JSON_MAX_DEPTH)
-		return jp_fail(p, "nesting too deep");
 	jp_ws(p);
 	if (p->i >= p->n)
 		return jp_fail(p, "unexpected end");
+	if ((p->s[p->i] == '{' || p->s[p->i] == '[') && depth >= RP_JSON_MAX_DEPTH)
+		return jp_fail(p, "nesting too deep");
 	switch (p->s[p->i]) {
 	case '{': return jp_container(p, j, depth, 1);
 	case '[': return jp_container(p, j, depth, 0);

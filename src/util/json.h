@@ -21,7 +21,8 @@
 typedef struct rp_jw {
 	rp_buf *out;
 	int depth;
-	uint64_t need_comma; /* one bit per nesting level */
+	/* one bit per nesting level; deeper writes set err */
+	uint8_t need_comma[(RP_JSON_MAX_DEPTH + 2 + 7) / 8];
 	int after_key;
 	int pretty;
 	int err;
@@ -35,6 +36,8 @@ void rp_jw_arr_end(rp_jw *w);
 void rp_jw_key(rp_jw *w, const char *key);
 void rp_jw_str(rp_jw *w, const char *s);
 void rp_jw_strn(rp_jw *w, const char *s, size_t n);
+/* 1 if s[0..n) is valid UTF-8 (what rp_jw_strn writes unchanged), else 0. */
+int rp_json_utf8_valid(const char *s, size_t n);
 void rp_jw_int(rp_jw *w, int64_t v);
 void rp_jw_uint(rp_jw *w, uint64_t v);
 void rp_jw_double(rp_jw *w, double v);

@@ -8,6 +8,7 @@
  * op bit 0: deleted file; bit 1: the records are scanned from those bytes
  * (valid records) instead of taken raw; bit 2: changed.
  */
+#include "fuzz_common.h"
 #include "scan/detect.h"
 #include "scan/detect_record.h"
 #include "util/json.h"
@@ -39,7 +40,49 @@ static size_t scan(rp_scan_file *s, const uint8_t *p, size_t n, size_t piece, ui
 	return rp_scan_file_end(s, rec);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Appends one analyzer entry (see the layout above). */
+static void seed_entry(rp_buf *b, uint8_t op, const char *path, const void *nw, size_t nn, const void *old, size_t on,
+		       uint8_t fp)
+{
+	rp_buf_put_u8(b, op);
+	rp_buf_put_u8(b, (uint8_t)strlen(path));
+	rp_buf_put(b, path, strlen(path));
+	rp_buf_put_u8(b, (uint8_t)nn);
+	rp_buf_put(b, nw, nn);
+	rp_buf_put_u8(b, (uint8_t)on);
+	rp_buf_put(b, old, on);
+	rp_buf_put_u8(b, fp);
+}
+
+/* A day of edits, and an attack: files rewritten as noise under a new
+ * extension, the originals deleted, a ransom note added. */
+static void fuzz_write_seeds(const char *dir)
+{
+	static const char doc[] = "Compte rendu du conseil municipal du 12 mars: budget, voirie, \xc3\xa9" "cole.";
+	uint8_t noise[200];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (size_t i = 0; i < sizeof noise; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		noise[i] = (uint8_t)x;
+	}
+	rp_buf b = {0};
+	seed_entry(&b, 2 | 4, "/srv/partages/cr-conseil.odt", doc, sizeof doc - 1, doc, 40, 3);
+	seed_entry(&b, 2, "/srv/partages/budget.csv", "poste;montant\n", 14, "", 0, 9);
+	fuzz_seed(dir, "edits", b.data, b.len);
+	rp_buf_reset(&b);
+	for (int i = 0; i < 6; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/srv/partages/acte-%d.pdf.locked", i);
+		seed_entry(&b, 2, path, noise + i, 150, "", 0, (uint8_t)(i * 37));
+		snprintf(path, sizeof path, "/srv/partages/acte-%d.pdf", i);
+		seed_entry(&b, 1 | 2, path, "", 0, doc, sizeof doc - 1, (uint8_t)(i * 37));
+	}
+	static const char note[] = "YOUR FILES ARE ENCRYPTED. Pay 2 BTC to recover them. Contact: decrypt@example.onion";
+	seed_entry(&b, 2, "/srv/partages/README-DECRYPT.txt", note, sizeof note - 1, "", 0, 1);
+	fuzz_seed(dir, "attack", b.data, b.len);
+	fuzz_seed(dir, "noise", noise, sizeof noise);
+	rp_buf_free(&b);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
