@@ -123,7 +123,8 @@ static int cat_tree(rp_session *s, const rp_id *id, rp_buf *out, rp_err *e)
 		rp_jw_init(&w, out, 1);
 		rp_jw_arr_begin(&w);
 		rc = rp_tree_iter_init(&it, data, n, e);
-		while (!rc && (rc = rp_tree_next(&it, &node, e)) == 1) {
+		int more = rc ? 0 : rp_tree_next(&it, &node, e);
+		for (; more == 1; more = rp_tree_next(&it, &node, e)) {
 			char hex[65];
 			rp_jw_obj_begin(&w);
 			rp_jw_key(&w, "name"), rp_jw_strn(&w, (const char *)node.name.p, node.name.n);
@@ -150,6 +151,18 @@ static int cat_tree(rp_session *s, const rp_id *id, rp_buf *out, rp_err *e)
 				rp_jw_obj_end(&w);
 			}
 			rp_jw_arr_end(&w);
+			if (node.content_parts.n) {
+				rp_jw_key(&w, "content_parts"), rp_jw_arr_begin(&w);
+				for (size_t i = 0; i < node.content_parts.n / RP_CONTENT_ITEM_BYTES; i++) {
+					const uint8_t *pe = node.content_parts.p + i * RP_CONTENT_ITEM_BYTES;
+					rp_hex_encode(hex, pe, 32);
+					rp_jw_obj_begin(&w);
+					rp_jw_key(&w, "part"), rp_jw_str(&w, hex);
+					rp_jw_key(&w, "length"), rp_jw_uint(&w, rp_load_u64le(pe + RP_ID_BYTES));
+					rp_jw_obj_end(&w);
+				}
+				rp_jw_arr_end(&w);
+			}
 			rp_jw_key(&w, "subtrees"), rp_jw_arr_begin(&w);
 			for (size_t i = 0; i < node.subtrees.n / RP_ID_BYTES; i++) {
 				rp_hex_encode(hex, node.subtrees.p + i * RP_ID_BYTES, 32);
@@ -158,6 +171,8 @@ static int cat_tree(rp_session *s, const rp_id *id, rp_buf *out, rp_err *e)
 			rp_jw_arr_end(&w);
 			rp_jw_obj_end(&w);
 		}
+		if (!rc && more < 0)
+			rc = more;
 		if (rc == 0)
 			rp_jw_arr_end(&w);
 	}

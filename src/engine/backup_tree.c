@@ -25,6 +25,8 @@ typedef struct asm_state {
 	size_t depth, cap;
 	rp_hasher *hasher;
 	rp_blob_codec *codec;
+	rp_buf cpart;  /* a content part being built */
+	rp_buf cparts; /* a large file's list of content parts */
 	rp_err err;
 	double last_progress;
 } asm_state;
@@ -252,6 +254,34 @@ static void count_pii(bk *b, const bk_ev *ev)
 		b->pii_files_with++;
 }
 
+/* Stores a large file's content list as content part blobs and points n
+ * at the list of parts; smaller lists stay in the node. */
+static int split_content(asm_state *a, rp_node *n)
+{
+	size_t count = rp_content_count(n);
+	if (count <= RP_CONTENT_PART_ITEMS)
+		return 0;
+	rp_buf_reset(&a->cparts);
+	for (size_t at = 0; at < count; at += RP_CONTENT_PART_ITEMS) {
+		size_t k = count - at < RP_CONTENT_PART_ITEMS ? count - at : RP_CONTENT_PART_ITEMS;
+		const uint8_t *items = n->content.p + at * RP_CONTENT_ITEM_BYTES;
+		uint64_t bytes = 0;
+		for (size_t i = 0; i < k; i++)
+			bytes += rp_load_u64le(items + i * RP_CONTENT_ITEM_BYTES + RP_ID_BYTES);
+		rp_id id;
+		if (rp_content_part_begin(&a->cpart) || rp_buf_put(&a->cpart, items, k * RP_CONTENT_ITEM_BYTES))
+			return rp_err_set(&a->err, RP_ENOMEM, "out of memory");
+		int rc = store_tree(a, &a->cpart, &id);
+		if (rc)
+			return rc;
+		if (rp_content_put(&a->cparts, &id, bytes))
+			return rp_err_set(&a->err, RP_ENOMEM, "out of memory");
+	}
+	n->content = (rp_bytes){0};
+	n->content_parts = (rp_bytes){a->cparts.data, a->cparts.len};
+	return 0;
+}
+
 static int add_node(asm_state *a, bk_ev *ev)
 {
 	bk *b = a->b;
@@ -275,7 +305,7 @@ static int add_node(asm_state *a, bk_ev *ev)
 		count_file(b, ev);
 		count_pii(b, ev);
 		analyze_file(b, ev);
-		if ((rc = put_cache(a, ev)))
+		if ((rc = put_cache(a, ev)) || (rc = split_content(a, &n)))
 			return rc;
 	} else {
 		__atomic_fetch_add(&b->n_others, 1, __ATOMIC_RELAXED);
@@ -387,6 +417,8 @@ void *bk_assembler_main(void *arg)
 		rp_buf_free(&a.stack[i].parts);
 	}
 	free(a.stack);
+	rp_buf_free(&a.cpart);
+	rp_buf_free(&a.cparts);
 	rp_blob_codec_free(a.codec);
 	rp_hasher_free(a.hasher);
 	return NULL;

@@ -263,7 +263,7 @@ static int tw_damaged(void *ctx, const char *path, size_t len, const rp_err *err
 {
 	tw *t = ctx;
 	if (!t->c->tracing)
-		ck_error(t->c, "snapshot %.8s: folder %.*s cannot be read: %s", t->c->snap_id, (int)len, path, err->msg);
+		ck_error(t->c, "snapshot %.8s: %.*s cannot be read: %s", t->c->snap_id, (int)len, path, err->msg);
 	return 0;
 }
 

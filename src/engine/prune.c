@@ -142,6 +142,13 @@ static int mark_enter(void *ctx, const char *path, size_t len, const rp_node *n)
 		if (idset_add(&m->p->used, &id) < 0)
 			return rp_err_set(m->e, RP_ENOMEM, "out of memory");
 	}
+	/* a large file's content parts are tree blobs of their own */
+	for (size_t i = 0; i < n->content_parts.n / RP_CONTENT_ITEM_BYTES; i++) {
+		rp_id id;
+		memcpy(id.b, n->content_parts.p + i * RP_CONTENT_ITEM_BYTES, RP_ID_BYTES);
+		if (idset_add(&m->p->used, &id) < 0)
+			return rp_err_set(m->e, RP_ENOMEM, "out of memory");
+	}
 	return 0;
 }
 

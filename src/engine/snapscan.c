@@ -143,6 +143,7 @@ static int on_enter(void *ctx, const char *path, size_t len, const rp_node *n)
 	j.node.target = (rp_bytes){0};
 	j.node.scan = (rp_bytes){0};
 	j.node.subtrees = (rp_bytes){0};
+	j.node.content_parts = (rp_bytes){0};
 	j.node.user = j.node.group = (rp_bytes){0};
 	pthread_mutex_lock(&s->mu);
 	while (s->head - s->tail >= QUEUE_JOBS && !s->failed)

@@ -1,6 +1,8 @@
 /* treewalk.c - recursive, ordered visit of trees. */
 #include "treewalk.h"
 
+#include "util/hex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +12,42 @@ typedef struct walker {
 	rp_blob_reader *b;
 	const rp_walk_ops *ops;
 	rp_buf path;
+	rp_buf content; /* a large file's items, gathered from its parts */
 	rp_err *e;
 } walker;
 
 static int walk_parts(walker *w, const uint8_t *subtrees, size_t n_ids, int depth);
+
+/* Gathers the items of a file kept in content parts into w->content and
+ * points the node at them, so visitors see every file the same way. */
+static int gather_content(walker *w, rp_node *node)
+{
+	rp_buf_reset(&w->content);
+	size_t np = node->content_parts.n / RP_CONTENT_ITEM_BYTES;
+	for (size_t i = 0; i < np; i++) {
+		const uint8_t *entry = node->content_parts.p + i * RP_CONTENT_ITEM_BYTES, *data, *items;
+		uint64_t want = rp_load_u64le(entry + RP_ID_BYTES), got;
+		size_t n, count;
+		rp_id id;
+		memcpy(id.b, entry, RP_ID_BYTES);
+		int rc = rp_blob_read(w->b, &id, RP_BLOB_TREE, &data, &n, w->e);
+		if (!rc)
+			rc = rp_content_part_parse(data, n, &items, &count, &got, w->e);
+		if (!rc && got != want)
+			rc = rp_err_set(w->e, RP_ECORRUPT, "covers %llu bytes, not %llu", (unsigned long long)got,
+					(unsigned long long)want);
+		if (rc) {
+			char hex[17];
+			rp_hex_encode(hex, id.b, 8);
+			rp_err_prefix(w->e, "content part %zu (%s)", i, hex);
+			return rc;
+		}
+		if (rp_buf_put(&w->content, items, count * RP_CONTENT_ITEM_BYTES))
+			return rp_err_set(w->e, RP_ENOMEM, "out of memory");
+	}
+	node->content = (rp_bytes){w->content.data, w->content.len};
+	return 0;
+}
 
 /* Visits the entries of one tree part held in blob. */
 static int walk_blob(walker *w, const uint8_t *blob, size_t n, int depth)
@@ -28,6 +62,15 @@ static int walk_blob(walker *w, const uint8_t *blob, size_t n, int depth)
 		w->path.len = base;
 		if (rp_buf_put_u8(&w->path, '/') || rp_buf_put(&w->path, node.name.p, node.name.n) || rp_buf_cstr(&w->path))
 			return rp_err_set(w->e, RP_ENOMEM, "out of memory");
+		if (node.content_parts.n && (rc = gather_content(w, &node))) {
+			if (rc == RP_ENOMEM || rc == RP_EPERM || !w->ops->damaged)
+				return rc;
+			/* this file cannot be restored; the walk goes on */
+			rp_err copy = *w->e;
+			if ((rc = w->ops->damaged(w->ops->ctx, (char *)w->path.data, w->path.len, &copy)))
+				return rc;
+			continue;
+		}
 		int k = w->ops->enter ? w->ops->enter(w->ops->ctx, (char *)w->path.data, w->path.len, &node) : 0;
 		if (k < 0)
 			return k;
@@ -91,8 +134,9 @@ static int walk_parts(walker *w, const uint8_t *subtrees, size_t n_ids, int dept
 
 int rp_tree_walk(rp_blob_reader *b, const rp_id *root, const rp_walk_ops *ops, rp_err *e)
 {
-	walker w = {b, ops, {0}, e};
+	walker w = {b, ops, {0}, {0}, e};
 	int rc = rp_buf_cstr(&w.path) ? rp_err_set(e, RP_ENOMEM, "out of memory") : walk_parts(&w, root->b, 1, 0);
 	rp_buf_free(&w.path);
+	rp_buf_free(&w.content);
 	return rc;
 }

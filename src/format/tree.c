@@ -27,6 +27,7 @@ enum {
 	TAG_FLAGS = 21,
 	TAG_DEV = 22,
 	TAG_PII = 23,
+	TAG_CONTENT_PARTS = 24,
 };
 
 #define NAME_MAX_BYTES 4095
@@ -97,6 +98,8 @@ static int encode_fields(rp_buf *f, const rp_node *n)
 		bad |= put_bytes(f, TAG_XATTRS, n->xattrs);
 	if (n->content.n)
 		bad |= put_bytes(f, TAG_CONTENT, n->content);
+	if (n->content_parts.n)
+		bad |= put_bytes(f, TAG_CONTENT_PARTS, n->content_parts);
 	if (n->subtrees.n)
 		bad |= put_bytes(f, TAG_SUBTREES, n->subtrees);
 	if (n->scan.n)
@@ -124,6 +127,8 @@ int rp_tree_put(rp_buf *out, const rp_node *n)
 	memmove(out->data + start + tmp.len, out->data + fields_at, flen);
 	memcpy(out->data + start, t, tmp.len);
 	out->len = start + tmp.len + flen;
+	if (n->content_parts.n && out->len && out->data[0] == RP_TREE_VERSION)
+		out->data[0] = RP_TREE_VERSION_PARTS;
 	return 0;
 }
 
@@ -132,9 +137,10 @@ int rp_tree_iter_init(rp_tree_iter *it, const uint8_t *data, size_t n, rp_err *e
 	memset(it, 0, sizeof *it);
 	if (n < 1)
 		return rp_err_set(e, RP_ECORRUPT, "tree is empty");
-	if (data[0] != RP_TREE_VERSION)
-		return rp_err_set(e, data[0] > RP_TREE_VERSION ? RP_EVERSION : RP_ECORRUPT,
+	if (data[0] != RP_TREE_VERSION && data[0] != RP_TREE_VERSION_PARTS)
+		return rp_err_set(e, data[0] > RP_TREE_VERSION_PARTS ? RP_EVERSION : RP_ECORRUPT,
 				  "tree version %u unsupported", data[0]);
+	it->version = data[0];
 	rp_rd_init(&it->rd, data + 1, n - 1);
 	return 0;
 }
@@ -172,6 +178,9 @@ static int decode_field(rp_node *node, uint64_t tag, const uint8_t *p, size_t n)
 	case TAG_CONTENT:
 		node->content = b;
 		return n % RP_CONTENT_ITEM_BYTES ? -1 : 0;
+	case TAG_CONTENT_PARTS:
+		node->content_parts = b;
+		return n == 0 || n % RP_CONTENT_ITEM_BYTES ? -1 : 0;
 	case TAG_SUBTREES:
 		node->subtrees = b;
 		return n % RP_ID_BYTES ? -1 : 0;
@@ -227,6 +236,9 @@ int rp_tree_next(rp_tree_iter *it, rp_node *node, rp_err *e)
 		return rp_err_set(e, RP_ECORRUPT, "tree entry %zu has an invalid name", it->index);
 	if (node->type < RP_NODE_FILE || node->type > RP_NODE_SOCK)
 		return rp_err_set(e, RP_ECORRUPT, "tree entry %zu has an unknown type", it->index);
+	if (node->content_parts.n &&
+	    (node->type != RP_NODE_FILE || node->content.n || it->version != RP_TREE_VERSION_PARTS))
+		return rp_err_set(e, RP_ECORRUPT, "tree entry %zu has misplaced content parts", it->index);
 	if (it->have_last && rp_name_cmp(it->last_name, it->last_len, node->name.p, node->name.n) >= 0)
 		return rp_err_set(e, RP_ECORRUPT, "tree entry %zu is out of order", it->index);
 	memcpy(it->last_name, node->name.p, node->name.n);
@@ -253,6 +265,37 @@ void rp_content_item(const rp_node *n, size_t i, rp_id *id, uint64_t *len, int *
 int rp_content_put(rp_buf *out, const rp_id *id, uint64_t len)
 {
 	return rp_buf_put(out, id->b, RP_ID_BYTES) || rp_buf_put_u64le(out, len) ? RP_ENOMEM : 0;
+}
+
+int rp_content_part_begin(rp_buf *out)
+{
+	rp_buf_reset(out);
+	return rp_buf_put_u8(out, RP_CONTENT_PART_VERSION);
+}
+
+int rp_content_part_parse(const uint8_t *p, size_t n, const uint8_t **items, size_t *count, uint64_t *bytes,
+			  rp_err *e)
+{
+	if (n < 1)
+		return rp_err_set(e, RP_ECORRUPT, "content part is empty");
+	if (p[0] != RP_CONTENT_PART_VERSION)
+		return rp_err_set(e, p[0] > RP_CONTENT_PART_VERSION ? RP_EVERSION : RP_ECORRUPT,
+				  "content part version %u unsupported", p[0]);
+	size_t k = (n - 1) / RP_CONTENT_ITEM_BYTES;
+	if ((n - 1) % RP_CONTENT_ITEM_BYTES || k == 0 || k > RP_CONTENT_PART_ITEMS)
+		return rp_err_set(e, RP_ECORRUPT, "content part holds %zu bytes, not 1..%u whole items", n - 1,
+				  RP_CONTENT_PART_ITEMS);
+	uint64_t sum = 0;
+	for (size_t i = 0; i < k; i++) {
+		uint64_t l = rp_load_u64le(p + 1 + i * RP_CONTENT_ITEM_BYTES + RP_ID_BYTES);
+		if (l > UINT64_MAX - sum)
+			return rp_err_set(e, RP_ECORRUPT, "content part lengths overflow");
+		sum += l;
+	}
+	*items = p + 1;
+	*count = k;
+	*bytes = sum;
+	return 0;
 }
 
 int rp_content_put_hole(rp_buf *out, uint64_t len)

@@ -8,6 +8,11 @@
  * sorted by name (bytewise, shorter first) with no duplicates; a decoder
  * rejects anything else.  Large directories span several tree blobs, listed
  * in order in the parent's `subtrees` field.
+ *
+ * A file of more than RP_CONTENT_PART_ITEMS items keeps them in content
+ * part blobs (tree blobs: version(1)=1 item*) listed in `content_parts`
+ * instead of `content`; a tree holding such a file has version 2, which
+ * readers that do not know parts refuse instead of restoring empty files.
  */
 #ifndef RP_TREE_H
 #define RP_TREE_H
@@ -16,7 +21,10 @@
 #include "crypto.h"
 
 #define RP_TREE_VERSION 1
+#define RP_TREE_VERSION_PARTS 2 /* a tree holding content_parts */
 #define RP_CONTENT_ITEM_BYTES 40 /* id(32) + u64le length; all-zero id = hole */
+#define RP_CONTENT_PART_VERSION 1
+#define RP_CONTENT_PART_ITEMS 16384 /* items per content part, at most */
 
 enum {
 	RP_NODE_FILE = 1,
@@ -56,6 +64,9 @@ typedef struct rp_node {
 	rp_bytes target;   /* symlink target */
 	rp_bytes xattrs;   /* (name bytes, value bytes) pairs, see rp_xattr_next */
 	rp_bytes content;  /* RP_CONTENT_ITEM_BYTES per item */
+	/* RP_CONTENT_ITEM_BYTES per part: the part's tree blob id and the
+	 * bytes its items cover; a file has content or content_parts */
+	rp_bytes content_parts;
 	rp_bytes subtrees; /* 32-byte tree ids */
 	rp_bytes scan;     /* opaque scan record (scan/) */
 	rp_bytes pii;      /* personal-data counts record (scan/pii_record.h) */
@@ -63,7 +74,7 @@ typedef struct rp_node {
 
 /* Starts a tree blob in out (reset first). */
 int rp_tree_begin(rp_buf *out);
-/* Appends one entry. */
+/* Appends one entry (a node with content parts makes the tree version 2). */
 int rp_tree_put(rp_buf *out, const rp_node *n);
 
 typedef struct rp_tree_iter {
@@ -72,6 +83,7 @@ typedef struct rp_tree_iter {
 	size_t last_len;
 	int have_last;
 	size_t index;
+	uint8_t version;
 } rp_tree_iter;
 
 /* RP_ECORRUPT / RP_EVERSION with a message for a bad header. */
@@ -85,6 +97,15 @@ size_t rp_content_count(const rp_node *n);
 void rp_content_item(const rp_node *n, size_t i, rp_id *id, uint64_t *len, int *is_hole);
 int rp_content_put(rp_buf *out, const rp_id *id, uint64_t len);
 int rp_content_put_hole(rp_buf *out, uint64_t len);
+
+/* Content part blobs: starts one in out (reset first), then items are
+ * appended with rp_content_put / rp_content_put_hole. */
+int rp_content_part_begin(rp_buf *out);
+/* Checks a content part blob: its version, 1..RP_CONTENT_PART_ITEMS whole
+ * items; sets *items to where they start, *count and *bytes to what they
+ * cover.  RP_ECORRUPT / RP_EVERSION with a message otherwise. */
+int rp_content_part_parse(const uint8_t *p, size_t n, const uint8_t **items, size_t *count, uint64_t *bytes,
+			  rp_err *e);
 
 /* Extended attributes: appends one pair / iterates pairs.  Next returns 1
  * for a pair, 0 at the end, -1 when malformed. */

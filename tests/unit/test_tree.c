@@ -66,7 +66,8 @@ static void test_tree_header(void **state)
 	rp_node n;
 	assert_int_equal(rp_tree_iter_init(&it, NULL, 0, &e), RP_ECORRUPT);
 	assert_int_equal(rp_tree_iter_init(&it, (const uint8_t *)"\x00", 1, &e), RP_ECORRUPT);
-	assert_int_equal(rp_tree_iter_init(&it, (const uint8_t *)"\x02", 1, &e), RP_EVERSION);
+	assert_int_equal(rp_tree_iter_init(&it, (const uint8_t *)"\x03", 1, &e), RP_EVERSION);
+	assert_int_equal(rp_tree_iter_init(&it, (const uint8_t *)"\x02", 1, &e), 0); /* with content parts */
 	assert_int_equal(rp_tree_iter_init(&it, (const uint8_t *)"\x01", 1, &e), 0);
 	assert_int_equal(rp_tree_next(&it, &n, &e), 0); /* an empty directory */
 }
@@ -280,6 +281,94 @@ static void test_content_items(void **state)
 	rp_buf_free(&c);
 }
 
+/* Large files list content parts: the tree becomes version 2, parts come
+ * back as written, and misplaced parts are refused. */
+static void test_content_parts_in_trees(void **state)
+{
+	(void)state;
+	rp_buf parts = {0}, tree = {0}, f = {0};
+	rp_id p1 = {{7}}, p2 = {{8}};
+	rp_content_put(&parts, &p1, 1000);
+	rp_content_put(&parts, &p2, 24);
+	rp_node n = {0}, got;
+	n.name = (rp_bytes){(const uint8_t *)"disk.img", 8};
+	n.type = RP_NODE_FILE;
+	n.size = 1024;
+	n.content_parts = (rp_bytes){parts.data, parts.len};
+	rp_tree_begin(&tree);
+	rp_node small = {0};
+	small.name = (rp_bytes){(const uint8_t *)"a", 1};
+	small.type = RP_NODE_FILE;
+	assert_int_equal(rp_tree_put(&tree, &small), 0);
+	assert_int_equal(tree.data[0], RP_TREE_VERSION); /* no parts yet: version 1 */
+	assert_int_equal(rp_tree_put(&tree, &n), 0);
+	assert_int_equal(tree.data[0], RP_TREE_VERSION_PARTS);
+	assert_int_equal(decode_all(&tree, &got), 2);
+	assert_int_equal(got.content.n, 0);
+	assert_int_equal(got.content_parts.n, parts.len);
+	assert_memory_equal(got.content_parts.p, parts.data, parts.len);
+	/* the same entry in a version 1 tree is refused */
+	tree.data[0] = RP_TREE_VERSION;
+	assert_int_equal(decode_all(&tree, NULL), RP_ECORRUPT);
+	/* parts beside content, parts of a directory, a broken or empty list */
+	static const struct {
+		unsigned type;
+		size_t parts_len;
+		int with_content;
+	} bad[] = {{RP_NODE_FILE, 80, 1}, {RP_NODE_DIR, 80, 0}, {RP_NODE_FILE, 79, 0}, {RP_NODE_FILE, 0, 0}};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		rp_buf_reset(&tree);
+		rp_buf_put_u8(&tree, RP_TREE_VERSION_PARTS);
+		basic(&f, "x", 1, bad[i].type);
+		field(&f, 24, parts.data, bad[i].parts_len);
+		if (bad[i].with_content)
+			field(&f, 17, parts.data, 40);
+		entry(&tree, &f);
+		assert_int_equal(decode_all(&tree, NULL), RP_ECORRUPT);
+	}
+	rp_buf_free(&parts);
+	rp_buf_free(&tree);
+	rp_buf_free(&f);
+}
+
+static void test_content_part_blobs(void **state)
+{
+	(void)state;
+	rp_buf b = {0};
+	rp_id a = {{1}};
+	const uint8_t *items;
+	size_t count;
+	uint64_t bytes;
+	rp_err e;
+	assert_int_equal(rp_content_part_begin(&b), 0);
+	/* no items */
+	assert_int_equal(rp_content_part_parse(b.data, b.len, &items, &count, &bytes, &e), RP_ECORRUPT);
+	uint64_t want = 0;
+	for (int i = 0; i < RP_CONTENT_PART_ITEMS; i++) {
+		assert_int_equal(i % 5 ? rp_content_put(&b, &a, 65536) : rp_content_put_hole(&b, 4096), 0);
+		want += i % 5 ? 65536 : 4096;
+	}
+	assert_int_equal(rp_content_part_parse(b.data, b.len, &items, &count, &bytes, &e), 0);
+	assert_int_equal(count, RP_CONTENT_PART_ITEMS);
+	assert_ptr_equal(items, b.data + 1);
+	assert_true(bytes == want);
+	/* one item too many, a cut item, an unknown version, nothing */
+	rp_content_put(&b, &a, 1);
+	assert_int_equal(rp_content_part_parse(b.data, b.len, &items, &count, &bytes, &e), RP_ECORRUPT);
+	assert_int_equal(rp_content_part_parse(b.data, 1 + 40 + 39, &items, &count, &bytes, &e), RP_ECORRUPT);
+	b.data[0] = 2;
+	assert_int_equal(rp_content_part_parse(b.data, 41, &items, &count, &bytes, &e), RP_EVERSION);
+	b.data[0] = 0;
+	assert_int_equal(rp_content_part_parse(b.data, 41, &items, &count, &bytes, &e), RP_ECORRUPT);
+	assert_int_equal(rp_content_part_parse(b.data, 0, &items, &count, &bytes, &e), RP_ECORRUPT);
+	/* lengths that overflow 64 bits */
+	rp_content_part_begin(&b);
+	rp_content_put(&b, &a, UINT64_MAX);
+	rp_content_put(&b, &a, 1);
+	assert_int_equal(rp_content_part_parse(b.data, b.len, &items, &count, &bytes, &e), RP_ECORRUPT);
+	rp_buf_free(&b);
+}
+
 static void test_xattr_pairs(void **state)
 {
 	(void)state;
@@ -326,6 +415,8 @@ int main(void)
 		cmocka_unit_test(test_tree_types_and_fields),
 		cmocka_unit_test(test_tree_truncated_at_every_offset),
 		cmocka_unit_test(test_content_items),
+		cmocka_unit_test(test_content_parts_in_trees),
+		cmocka_unit_test(test_content_part_blobs),
 		cmocka_unit_test(test_xattr_pairs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
