@@ -13,7 +13,11 @@ void rp_time_format(char buf[40], int64_t s, uint32_t ns)
 {
 	time_t t = (time_t)s;
 	struct tm tm;
-	gmtime_r(&t, &tm);
+	if (!gmtime_r(&t, &tm)) {
+		/* beyond the calendar gmtime knows: the seconds, stable */
+		snprintf(buf, 40, "@%lld.%09u", (long long)s, ns % 1000000000u);
+		return;
+	}
 	char date[24];
 	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, 40, "%.19s.%09uZ", date, ns % 1000000000u);
