@@ -122,8 +122,12 @@ static bk_ev *slot_get(bk *b)
 {
 	bk_ev *ev = NULL;
 	pthread_mutex_lock(&b->mu);
-	while (b->head - b->tail >= BK_RING_SLOTS && !b->abort)
+	while (b->head - b->tail >= BK_RING_SLOTS && !b->abort) {
+		/* publish() lets the assembler sleep until a batch is queued */
+		if (b->asm_waiting)
+			pthread_cond_broadcast(&b->ev_ready);
 		pthread_cond_wait(&b->slot_free, &b->mu);
+	}
 	if (!b->abort)
 		ev = &b->ring[b->head % BK_RING_SLOTS];
 	pthread_mutex_unlock(&b->mu);
@@ -157,7 +161,10 @@ static void publish(bk *b, bk_ev *ev)
 		b->job_head++;
 		pthread_cond_signal(&b->job_ready);
 	}
-	pthread_cond_broadcast(&b->ev_ready);
+	/* waking the assembler for every entry cost two context switches an
+	 * entry in an unchanged re-backup: wake it for a batch */
+	if (b->asm_waiting && b->head - b->tail >= BK_WAKE_BATCH)
+		pthread_cond_broadcast(&b->ev_ready);
 	pthread_mutex_unlock(&b->mu);
 }
 
@@ -379,6 +386,8 @@ static int walk_dir(bk *b, bk_ev *ev, int fd)
 		rc = list_dir(b, fd, path, &names, &n);
 		if (rc == 1)
 			rc = 0;
+		if (!rc)
+			rp_statahead_dir(b->ahead, fd, names, n);
 	}
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = walk_entry(b, fd, path, plen, names[i]);
@@ -679,6 +688,7 @@ static void bk_cleanup(bk *b)
 			free(b->links[i]);
 		}
 	free(b->links);
+	rp_statahead_free(b->ahead);
 	rp_idnames_free(b->names);
 	rp_buf_free(&b->scratch);
 	rp_fcache_close(b->prev);
@@ -696,6 +706,14 @@ static void bk_cleanup(bk *b)
 	pthread_cond_destroy(&b->job_ready);
 	pthread_cond_destroy(&b->ev_ready);
 	pthread_cond_destroy(&b->chunk_cv);
+}
+
+/* Stat-ahead threads: cold inode reads overlap best with a few at once. */
+static int statahead_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	n = n < 1 ? 2 : n * 2;
+	return (int)(n > 8 ? 8 : n);
 }
 
 static int default_workers(void)
@@ -892,7 +910,11 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	} else if (!rc) {
 		asm_started = 1;
 	}
+	if (!rc && (rc = rp_statahead_new(&b.ahead, statahead_threads(), e)))
+		bk_fail(&b, rc, e);
 	int wrc = rc ? rc : walk_all(&b, roots, n_roots);
+	rp_statahead_free(b.ahead);
+	b.ahead = NULL;
 	if (wrc && wrc != RP_EINTR) {
 		rp_err we;
 		rp_err_set(&we, wrc, "walking the backup paths failed: %s", rp_err_name(wrc));

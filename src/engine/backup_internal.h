@@ -8,6 +8,7 @@
 #include "fsmeta.h"
 #include "idxwriter.h"
 #include "packq.h"
+#include "statahead.h"
 #include "scan/detect.h"
 #include "scan/pii.h"
 #include "scan/pii_record.h"
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 
 #define BK_RING_SLOTS 2048u
+#define BK_WAKE_BATCH 64u /* entries the assembler takes per wake-up */
 #define BK_SCAN_BYTES RP_SCAN_RECORD_MAX_BYTES
 #define BK_NAME_BYTES 256
 
@@ -112,6 +114,8 @@ typedef struct bk {
 	uint64_t *jobs;           /* ring of entry numbers waiting for a worker */
 	uint64_t job_head, job_tail;
 	int walk_done;
+	int asm_waiting; /* the assembler sleeps on ev_ready */
+	rp_statahead *ahead;
 	int abort;
 	int fatal_rc;
 	rp_err fatal;

@@ -335,33 +335,48 @@ static void report_progress(asm_state *a, int force)
 	b->o->progress(b->o->ctx, &p);
 }
 
-/* Waits for the next entry in walk order whose content is ready. */
-static bk_ev *next_ready(bk *b)
+/* Hands back the `done` entries processed last, then waits for entries in
+ * walk order whose content is ready; returns how many (at most max) from
+ * b->tail on, 0 at the end of the walk. */
+static size_t take_ready(bk *b, size_t done, size_t max)
 {
-	bk_ev *ev = NULL;
+	size_t k = 0;
 	pthread_mutex_lock(&b->mu);
+	if (done) {
+		b->tail += done;
+		pthread_cond_signal(&b->slot_free);
+	}
 	for (;;) {
-		if (b->tail < b->head) {
-			bk_ev *x = &b->ring[b->tail % BK_RING_SLOTS];
-			if (x->job == JOB_NONE || x->job == JOB_DONE) {
-				ev = x;
+		while (k < max && b->tail + k < b->head) {
+			const bk_ev *x = &b->ring[(b->tail + k) % BK_RING_SLOTS];
+			if (x->job != JOB_NONE && x->job != JOB_DONE)
 				break;
-			}
-		} else if (b->walk_done) {
-			break;
+			k++;
 		}
+		if (k || (b->tail == b->head && b->walk_done))
+			break;
+		b->asm_waiting = 1;
 		pthread_cond_wait(&b->ev_ready, &b->mu);
+		b->asm_waiting = 0;
 	}
 	pthread_mutex_unlock(&b->mu);
-	return ev;
+	return k;
 }
 
-static void release(bk *b)
+static int process_entry(asm_state *a, bk_ev *ev)
 {
-	pthread_mutex_lock(&b->mu);
-	b->tail++;
-	pthread_cond_signal(&b->slot_free);
-	pthread_mutex_unlock(&b->mu);
+	bk *b = a->b;
+	switch (ev->kind) {
+	case EV_ENTER: return push_dir(a, ev);
+	case EV_LEAVE: return a->depth > 1 ? pop_dir(a) : rp_err_set(&a->err, RP_EINVAL, "walk out of balance");
+	case EV_NODE: return add_node(a, ev);
+	case EV_DELETED:
+		if (b->analyzer)
+			rp_analyzer_deleted(b->analyzer, ev->path.data, ev->path.len, ev->prev_scan, ev->prev_scan_len,
+					    ev->prev_fp);
+		return 0;
+	default: return 0;
+	}
 }
 
 static int assemble(asm_state *a, rp_id *root)
@@ -371,25 +386,15 @@ static int assemble(asm_state *a, rp_id *root)
 	if ((rc = rp_hasher_new(&a->hasher, &a->err)) || (rc = rp_blob_codec_new(&a->codec, b->repo->cfg.zstd_level, &a->err)) ||
 	    (rc = push_dir(a, NULL)))
 		return rc;
-	bk_ev *ev;
-	while ((ev = next_ready(b))) {
-		if (!rc && !__atomic_load_n(&b->abort, __ATOMIC_RELAXED)) {
-			switch (ev->kind) {
-			case EV_ENTER: rc = push_dir(a, ev); break;
-			case EV_LEAVE: rc = a->depth > 1 ? pop_dir(a) : rp_err_set(&a->err, RP_EINVAL, "walk out of balance"); break;
-			case EV_NODE: rc = add_node(a, ev); break;
-			case EV_DELETED:
-				if (b->analyzer)
-					rp_analyzer_deleted(b->analyzer, ev->path.data, ev->path.len, ev->prev_scan,
-							    ev->prev_scan_len, ev->prev_fp);
+	size_t k = 0;
+	while ((k = take_ready(b, k, BK_WAKE_BATCH)) > 0) {
+		for (size_t i = 0; i < k; i++) {
+			if (rc || __atomic_load_n(&b->abort, __ATOMIC_RELAXED))
 				break;
-			default: break;
-			}
-			if (rc)
+			if ((rc = process_entry(a, &b->ring[(b->tail + i) % BK_RING_SLOTS])))
 				bk_fail(b, rc, &a->err);
-			report_progress(a, 0);
 		}
-		release(b);
+		report_progress(a, 0);
 	}
 	if (rc || __atomic_load_n(&b->abort, __ATOMIC_RELAXED))
 		return rc ? rc : RP_EINTR;

@@ -61,7 +61,7 @@ int rp_fcache_path(const char *repo_cache_dir, const char *host, char *const *pa
 
 /* ---- reader ---- */
 
-#define FCACHE_DROP_BYTES (8u << 20)
+#define FCACHE_DROP_BYTES (1u << 20)
 
 struct rp_fcache_reader {
 	uint8_t *map;

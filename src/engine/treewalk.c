@@ -109,7 +109,7 @@ static int walk_parts(walker *w, const uint8_t *subtrees, size_t n_ids, int dept
 			if (!w->ops->damaged)
 				return rc;
 			rp_err copy = *w->e;
-			if ((rc = w->ops->damaged(w->ops->ctx, w->path.len ? (char *)w->path.data : "/", w->path.len, &copy)))
+			if ((rc = w->ops->damaged(w->ops->ctx, w->path.len ? (char *)w->path.data : "/", w->path.len ? w->path.len : 1, &copy)))
 				return rc;
 			continue;
 		}
@@ -122,7 +122,7 @@ static int walk_parts(walker *w, const uint8_t *subtrees, size_t n_ids, int dept
 		free(own);
 		if (rc == RP_ECORRUPT && w->ops->damaged) {
 			rp_err copy = *w->e;
-			if ((rc = w->ops->damaged(w->ops->ctx, w->path.len ? (char *)w->path.data : "/", w->path.len, &copy)))
+			if ((rc = w->ops->damaged(w->ops->ctx, w->path.len ? (char *)w->path.data : "/", w->path.len ? w->path.len : 1, &copy)))
 				return rc;
 			continue;
 		}
