@@ -163,7 +163,7 @@ static void publish(bk *b, bk_ev *ev)
 	}
 	/* waking the assembler for every entry cost two context switches an
 	 * entry in an unchanged re-backup: wake it for a batch */
-	if (b->asm_waiting && b->head - b->tail >= BK_WAKE_BATCH)
+	if (b->asm_waiting && b->head - b->tail >= BK_WAKE_BATCH && bk_ev_ready(&b->ring[b->tail % BK_RING_SLOTS]))
 		pthread_cond_broadcast(&b->ev_ready);
 	pthread_mutex_unlock(&b->mu);
 }

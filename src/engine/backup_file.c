@@ -72,14 +72,15 @@ static int prevset_has(const prevset *s, const rp_id *id)
 	return 0;
 }
 
-/* Hashes, deduplicates, seals and queues one chunk; fills its slot. */
-static int process_chunk(bk_worker *w, bk_chunk *c)
+/* Hashes, deduplicates, seals and queues the chunk data[0..len); fills
+ * its content slot. */
+static int process_data(bk_worker *w, const uint8_t *data, uint32_t len, uint8_t *slot)
 {
 	bk *b = w->b;
 	rp_id id;
-	if (rp_id_compute(b->repo->idkey, w->hasher, c->data, c->len, &id))
+	if (rp_id_compute(b->repo->idkey, w->hasher, data, len, &id))
 		return rp_err_set(&w->err, RP_EIO, "hashing failed");
-	memcpy(c->slot, id.b, RP_ID_BYTES);
+	memcpy(slot, id.b, RP_ID_BYTES);
 	int claimed = rp_index_claim(b->idx, &id);
 	if (claimed < 0)
 		return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
@@ -87,19 +88,24 @@ static int process_chunk(bk_worker *w, bk_chunk *c)
 		const uint8_t *sealed;
 		size_t slen;
 		uint8_t flags;
-		int rc = rp_blob_seal(w->codec, b->repo->cfg.aead, rp_packq_key(b->dataq), RP_BLOB_DATA, &id, c->data,
-				      c->len, 1, &sealed, &slen, &flags, &w->err);
+		int rc = rp_blob_seal(w->codec, b->repo->cfg.aead, rp_packq_key(b->dataq), RP_BLOB_DATA, &id, data, len,
+				      1, &sealed, &slen, &flags, &w->err);
 		if (!rc)
-			rc = rp_packq_add(b->dataq, RP_BLOB_DATA, &id, flags, c->len, sealed, slen, &w->err);
+			rc = rp_packq_add(b->dataq, RP_BLOB_DATA, &id, flags, len, sealed, slen, &w->err);
 		if (rc) {
 			rp_index_unclaim(b->idx, &id);
 			return rc;
 		}
 		__atomic_fetch_add(&b->n_blobs, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&b->n_added, c->len, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&b->n_added, len, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&b->n_stored, slen, __ATOMIC_RELAXED);
 	}
 	return 0;
+}
+
+static int process_chunk(bk_worker *w, bk_chunk *c)
+{
+	return process_data(w, c->data, c->len, c->slot);
 }
 
 /* Takes the oldest queued chunk (caller holds b->mu). */
@@ -147,8 +153,10 @@ static uint8_t *next_slot(bk_ev *ev)
 	return (*tail)->items[i % BK_IDSEG_ITEMS];
 }
 
-/* Cuts one chunk off the file and hands it to whichever worker is free. */
-static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
+/* Cuts one chunk off the file and hands it to whichever worker is free;
+ * the last chunk of a read range (all of a small file) is processed here,
+ * which spares a copy and two thread hand-offs per small file. */
+static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n, int last)
 {
 	bk *b = w->b;
 	/* the scanners see the file in order, here, before the chunk leaves */
@@ -160,6 +168,8 @@ static int emit_chunk(bk_worker *w, bk_ev *ev, const uint8_t *p, size_t n)
 		return rp_err_set(&w->err, RP_ENOMEM, "out of memory");
 	rp_store_u64le(slot + RP_ID_BYTES, n);
 	__atomic_fetch_add(&b->n_read, n, __ATOMIC_RELAXED);
+	if (last)
+		return process_data(w, p, (uint32_t)n, slot);
 	pthread_mutex_lock(&b->mu);
 	/* no free buffer: help empty the queue rather than wait */
 	bk_chunk *c;
@@ -301,7 +311,7 @@ static int read_range(bk_worker *w, bk_ev *ev, int fd, uint64_t start, uint64_t 
 		size_t pos = 0;
 		while (have - pos >= ch->max_bytes || (eof && pos < have)) {
 			size_t cut = rp_chunker_cut(ch, w->buf + pos, have - pos);
-			int rc = emit_chunk(w, ev, w->buf + pos, cut);
+			int rc = emit_chunk(w, ev, w->buf + pos, cut, eof && pos + cut == have);
 			if (rc)
 				return rc;
 			pos += cut;
@@ -517,8 +527,12 @@ static void finish_job(bk *b, bk_ev *ev)
 	pthread_mutex_lock(&b->mu);
 	ev->job = JOB_DONE;
 	b->reading--;
-	pthread_cond_broadcast(&b->ev_ready);
-	pthread_cond_broadcast(&b->job_ready);
+	/* the assembler waits for the oldest entry only; idle workers wait
+	 * for work, or for the last reader to finish */
+	if (b->asm_waiting && ev == &b->ring[b->tail % BK_RING_SLOTS])
+		pthread_cond_broadcast(&b->ev_ready);
+	if (b->walk_done && !b->reading)
+		pthread_cond_broadcast(&b->job_ready);
 	pthread_mutex_unlock(&b->mu);
 }
 

@@ -66,6 +66,12 @@ typedef struct bk_ev {
 	bk_idseg *segs;
 } bk_ev;
 
+/* An entry the assembler can take (read under b->mu). */
+static inline int bk_ev_ready(const bk_ev *ev)
+{
+	return ev->job == JOB_NONE || ev->job == JOB_DONE;
+}
+
 /* Chunk ids of a file being read, filled in by whichever worker
  * processes each chunk: fixed-size segments, so they never move. */
 #define BK_IDSEG_ITEMS 1024

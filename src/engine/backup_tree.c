@@ -348,8 +348,7 @@ static size_t take_ready(bk *b, size_t done, size_t max)
 	}
 	for (;;) {
 		while (k < max && b->tail + k < b->head) {
-			const bk_ev *x = &b->ring[(b->tail + k) % BK_RING_SLOTS];
-			if (x->job != JOB_NONE && x->job != JOB_DONE)
+			if (!bk_ev_ready(&b->ring[(b->tail + k) % BK_RING_SLOTS]))
 				break;
 			k++;
 		}

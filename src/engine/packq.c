@@ -19,6 +19,10 @@ typedef struct qitem {
 } qitem;
 
 #define PACKQ_MAX_WRITERS 8
+/* a writer is woken when this much waits (or the queue is full, or on a
+ * flush), and takes at most this much at once: one wake-up per blob made
+ * tens of thousands of context switches a backup */
+#define PACKQ_BATCH_BYTES (1u << 20)
 
 /* One writer thread with its own open pack. */
 typedef struct pwriter {
@@ -42,7 +46,10 @@ struct rp_packq {
 	qitem *head, *tail;
 	size_t queued, max_bytes;
 	uint64_t flush_gen; /* bumped by each flush request */
-	int busy;           /* writers holding an item or flushing */
+	int busy;           /* writers holding items or flushing */
+	int sleeping;       /* writers waiting for items */
+	int full_waiters;   /* producers waiting for room */
+	size_t n_items, slab_items; /* queued items; buffers of the slab */
 	int stop;
 	int failed;
 	rp_err err;
@@ -64,6 +71,26 @@ static void set_failed(rp_packq *q, int rc, const rp_err *e)
 	}
 }
 
+/* Detaches up to PACKQ_BATCH_BYTES of items (at least one) from the queue
+ * (caller holds the lock). */
+static qitem *take_batch(rp_packq *q, size_t *bytes, size_t *count)
+{
+	qitem *first = q->head, *last = first;
+	size_t sum = last->len;
+	*count = 1;
+	while (last->next && sum + last->next->len <= PACKQ_BATCH_BYTES) {
+		last = last->next;
+		sum += last->len;
+		++*count;
+	}
+	q->head = last->next;
+	if (!q->head)
+		q->tail = NULL;
+	last->next = NULL;
+	*bytes = sum;
+	return first;
+}
+
 static void *writer_main(void *arg)
 {
 	pwriter *pw = arg;
@@ -71,25 +98,35 @@ static void *writer_main(void *arg)
 	uint64_t seen_gen = 0;
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		while (!q->head && seen_gen == q->flush_gen && !q->stop)
+		while (!q->head && seen_gen == q->flush_gen && !q->stop) {
+			q->sleeping++;
 			pthread_cond_wait(&q->not_empty, &q->mu);
+			q->sleeping--;
+		}
 		if (q->head) {
-			qitem *it = q->head;
-			q->head = it->next;
-			if (!q->head)
-				q->tail = NULL;
+			size_t bytes;
+			size_t count;
+			qitem *it = take_batch(q, &bytes, &count);
+			q->n_items -= count;
 			q->busy++;
 			pthread_mutex_unlock(&q->mu);
+			int rc = 0;
 			rp_err e;
-			int rc = q->failed ? 0
-					   : rp_packer_add_sealed(pw->packer, pw->codec, it->type, &it->id, it->flags,
-								  it->raw_len, it->bytes, it->len, &e);
+			for (qitem *x = it; x && !rc; x = x->next)
+				rc = q->failed ? 0
+					       : rp_packer_add_sealed(pw->packer, pw->codec, x->type, &x->id, x->flags,
+								      x->raw_len, x->bytes, x->len, &e);
 			pthread_mutex_lock(&q->mu);
-			q->queued -= it->len;
-			item_free(q, it);
+			q->queued -= bytes;
+			while (it) {
+				qitem *next = it->next;
+				item_free(q, it);
+				it = next;
+			}
 			set_failed(q, rc, &e);
 			q->busy--;
-			pthread_cond_broadcast(&q->not_full);
+			if (q->full_waiters || rc)
+				pthread_cond_broadcast(&q->not_full);
 			if (!q->busy && !q->head)
 				pthread_cond_broadcast(&q->idle);
 			continue;
@@ -133,7 +170,7 @@ int rp_packq_new(rp_packq **out, rp_repo *r, size_t max_bytes, size_t item_bytes
 	q->n_writers = (int)(ncpu < 1 ? 1 : ncpu > PACKQ_MAX_WRITERS ? PACKQ_MAX_WRITERS : ncpu);
 	int rc = rp_seal_key_new(r->mk.data_pk, q->eph, q->key, e);
 	if (!rc && item_bytes)
-		rc = rp_slab_new(&q->slab, sizeof(qitem) + item_bytes, max_bytes / item_bytes + 2, e);
+		rc = rp_slab_new(&q->slab, sizeof(qitem) + item_bytes, q->slab_items = max_bytes / item_bytes + 2, e);
 	for (int i = 0; !rc && i < q->n_writers; i++) {
 		pwriter *pw = &q->w[i];
 		pw->q = q;
@@ -206,8 +243,13 @@ int rp_packq_add(rp_packq *q, uint8_t type, const rp_id *id, uint8_t flags, uint
 	it->len = sealed_len;
 	memcpy(it->bytes, sealed, sealed_len);
 	pthread_mutex_lock(&q->mu);
-	while (!q->failed && q->queued && q->queued + sealed_len > q->max_bytes)
+	while (!q->failed && q->queued && q->queued + sealed_len > q->max_bytes) {
+		if (q->sleeping)
+			pthread_cond_signal(&q->not_empty);
+		q->full_waiters++;
 		pthread_cond_wait(&q->not_full, &q->mu);
+		q->full_waiters--;
+	}
 	if (q->failed) {
 		int rc = q->failed;
 		if (e)
@@ -222,7 +264,12 @@ int rp_packq_add(rp_packq *q, uint8_t type, const rp_id *id, uint8_t flags, uint
 		q->head = it;
 	q->tail = it;
 	q->queued += sealed_len;
-	pthread_cond_signal(&q->not_empty);
+	q->n_items++;
+	/* wake a writer for a batch, or before producers run out of item
+	 * buffers (they would wait for them in rp_slab_get) */
+	if (q->sleeping && (q->queued >= (q->max_bytes < 2 * PACKQ_BATCH_BYTES ? q->max_bytes / 2 : PACKQ_BATCH_BYTES) ||
+			    (q->slab_items && 2 * q->n_items >= q->slab_items)))
+		pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
 }
