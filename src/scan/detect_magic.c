@@ -136,7 +136,8 @@ static int sevenzip_encrypted(const uint8_t *h, size_t hn, const uint8_t *t, siz
 	if (hn < 32)
 		return 0;
 	uint64_t off = rp_load_u64le(h + 12), len = rp_load_u64le(h + 20);
-	if (off > size || len > size || 32 + off + len > size || len > tn)
+	/* the coder id needs 4 bytes; len >= 4 and len <= tn also keep t non-null */
+	if (len < 4 || off > size || len > size || 32 + off + len > size || len > tn)
 		return 0;
 	uint64_t start = 32 + off;
 	if (start < size - tn)

@@ -205,6 +205,12 @@ static void test_magic_types(void **state)
 	assert_true(pflags & RP_REC_ENCRYPTED);
 	pk[13] = 0x07; /* 1792 bits: does not fill the 268-byte body */
 	assert_int_equal(rp_scan_magic(pk, sizeof pk, NULL, 0, 1000, &pflags), RP_FT_UNKNOWN);
+	/* a 7z signature header whose next header is empty, with no tail kept
+	 * (a fuzzer's find: the tail pointer was offset while NULL) */
+	uint8_t sz[32] = {'7', 'z', 0xbc, 0xaf, 0x27, 0x1c, 0, 4};
+	uint8_t zflags;
+	assert_int_equal(rp_scan_magic(sz, sizeof sz, NULL, 0, sizeof sz, &zflags), RP_FT_7Z);
+	assert_false(zflags & RP_REC_ENCRYPTED);
 	/* PE needs "PE\0\0" where the DOS header points */
 	uint8_t pe[256] = {'M', 'Z'};
 	pe[0x3c] = 0x80;
