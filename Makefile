@@ -59,8 +59,9 @@ $(BUILD)/pii-scan: $(PII_SCAN_SRC) $(BUILD)/librempart.a
 pii-scan: $(BUILD)/pii-scan
 
 bench-exposure: deps
-	@$(MAKE) --no-print-directory $(BUILD)/pii-scan
+	@$(MAKE) --no-print-directory all $(BUILD)/pii-scan
 	@bench/exposure/run.sh
+	@bench/exposure/backup-cost.sh
 
 deps:
 	@scripts/install-deps.sh

@@ -15,11 +15,16 @@
 #   borg: --verify-data); then in a fresh repository the near-duplicate
 #   test: dedup-video-A, dedup-video-B (16 + 3 bytes changed), dedup-sql-A,
 #   dedup-sql-B (A with 100 bytes inserted in the middle).
+# Tool rempart-rest is rempart through `rempart serve` on 127.0.0.1 (an
+# append token; the server starts with the tool's turn and stops after it):
+# the summary compares its backup and restore throughput with the local
+# repository's.  Its rows count the client's CPU and memory; the server's CPU
+# seconds and peak RSS are in each row's note.
 # The page cache is dropped before every timed step (root only); each timed
 # step runs under /usr/bin/time -v and `timeout`.
 #
 # Settings (environment):
-#   SIZE_MIB=2048  RUNS=2  TOOLS="rempart restic borg-lz4 borg-zstd3"
+#   SIZE_MIB=2048  RUNS=2  TOOLS="rempart rempart-rest restic borg-lz4 borg-zstd3"
 #   BENCH_TMP=/tmp/rempart-bench (corpus and scratch)  CORPUS=$BENCH_TMP/corpus-<SIZE>M
 #   BENCH_SHARED=<repo>/../shared/bench (make-corpus.sh, mutate-corpus.sh,
 #     encrypt-corpus.sh, corpus.py)
@@ -33,7 +38,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH_SHARED=${BENCH_SHARED:-$ROOT/../shared/bench}
 SIZE_MIB=${SIZE_MIB:-2048}
 RUNS=${RUNS:-2}
-TOOLS=${TOOLS:-"rempart restic borg-lz4 borg-zstd3"}
+TOOLS=${TOOLS:-"rempart rempart-rest restic borg-lz4 borg-zstd3"}
 BENCH_TMP=${BENCH_TMP:-/tmp/rempart-bench}
 CORPUS=${CORPUS:-$BENCH_TMP/corpus-${SIZE_MIB}M}
 REMPART_BIN=${REMPART_BIN:-$ROOT/build/rempart}
@@ -49,12 +54,13 @@ PY=(python3 "$BENCH_SHARED/corpus.py")
 die() { echo "bench: $*" >&2; exit 1; }
 
 need=(python3 /usr/bin/time timeout du sync)
+case " $TOOLS " in *" rempart-rest "*) need+=(curl) ;; esac
 for t in $TOOLS; do
 	case $t in
-	rempart) [ -x "$REMPART_BIN" ] || die "$REMPART_BIN missing: run make first (or set REMPART_BIN)" ;;
+	rempart | rempart-rest) [ -x "$REMPART_BIN" ] || die "$REMPART_BIN missing: run make first (or set REMPART_BIN)" ;;
 	restic) need+=(restic) ;;
 	borg-lz4 | borg-zstd3) need+=(borg) ;;
-	*) die "unknown tool '$t' (known: rempart restic borg-lz4 borg-zstd3)" ;;
+	*) die "unknown tool '$t' (known: rempart rempart-rest restic borg-lz4 borg-zstd3)" ;;
 	esac
 done
 for c in "${need[@]}"; do
@@ -88,7 +94,11 @@ esac
 WORK=$BENCH_TMP/run.$$
 LOGS=$WORK/logs
 mkdir -p "$LOGS"
-cleanup() { rm -rf "$WORK"; }
+SRV=
+cleanup() {
+	[ -n "$SRV" ] && kill "$SRV" 2>/dev/null
+	rm -rf "$WORK"
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$WORK" || die "cannot enter $WORK" # a stray relative path lands in the scratch, not the repository
@@ -122,6 +132,8 @@ timed() {
 		cache=cold
 	fi
 	load=$(load1)
+	local s0
+	s0=$(server_ticks)
 	t0=$(date +%s.%N)
 	timeout "$STEP_TIMEOUT" /usr/bin/time -v -o "$log.time" "$@" >"$log.out" 2>"$log.err"
 	rc=$?
@@ -136,9 +148,46 @@ timed() {
 	elif [ $rc != 0 ]; then
 		note="exit $rc: $(grep -v '^Command exited' "$log.err" | tail -n 2 | tr '\t\n' '  ' | cut -c1-200)"
 	fi
+	if [ -n "$SRV" ]; then
+		note="server: $(awk -v a="$s0" -v b="$(server_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", (b - a) / hz}') CPU s, peak RSS $(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SRV/status") MB${note:+; $note}"
+	fi
 	row "$tool" "$run" "$step" "$cache" "$bytes" "$wall" "${user:-0}" "${sys:-0}" "${rss:-0}" "$rc" "$load" "$note"
 	printf '  %s %-10s r%s %-14s %8.2f s  rc=%s\n' "$(date +%T)" "$tool" "$run" "$step" "$wall" "$rc" >&2
 	return $rc
+}
+
+# server_ticks: user + system clock ticks of the running rempart serve (0 without one)
+server_ticks() {
+	if [ -n "$SRV" ] && [ -r "/proc/$SRV/stat" ]; then
+		sed 's/.*) //' "/proc/$SRV/stat" | awk '{print $12 + $13}'
+	else
+		echo 0
+	fi
+}
+
+# server_start DIR: rempart serve on 127.0.0.1 with the tenants bench and dedup,
+# an append token for each; sets SRV, SRV_URL, SRV_TOKEN, SRV_TOKEN_DEDUP
+server_start() {
+	local d=$1 port=
+	mkdir -p "$d/root"
+	SRV_TOKEN=$("$REMPART_BIN" serve token add bench append --tokens "$d/tokens" 2>/dev/null) || die "serve token add failed"
+	SRV_TOKEN_DEDUP=$("$REMPART_BIN" serve token add dedup append --tokens "$d/tokens" 2>/dev/null) || die "serve token add failed"
+	"$REMPART_BIN" serve --root "$d/root" --listen 127.0.0.1:0 --tokens "$d/tokens" 2>"$d/server.log" &
+	SRV=$!
+	for _ in $(seq 1 200); do
+		port=$(sed -n 's|^rempart serve: serving .* on http://127.0.0.1:\([0-9]*\)$|\1|p' "$d/server.log")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	[ -n "$port" ] || die "rempart serve did not start: $(tail -n 3 "$d/server.log")"
+	SRV_URL=http://127.0.0.1:$port
+}
+
+server_stop() {
+	[ -n "$SRV" ] || return 0
+	kill "$SRV" 2>/dev/null
+	wait "$SRV" 2>/dev/null
+	SRV=
 }
 
 # untimed TOOL RUN STEP NOTE
@@ -157,10 +206,17 @@ sync_timed() {
 # ---- tool adapters: c_* set the array CMD ------------------------------------
 adapter() {
 	local tool=$1
-	unset REMPART_REPOSITORY REMPART_CACHE_DIR RESTIC_REPOSITORY RESTIC_CACHE_DIR BORG_REPO BORG_BASE_DIR
+	unset REMPART_REPOSITORY REMPART_CACHE_DIR REMPART_TOKEN RESTIC_REPOSITORY RESTIC_CACHE_DIR BORG_REPO BORG_BASE_DIR
 	case $tool in
-	rempart)
+	rempart | rempart-rest)
 		export REMPART_REPOSITORY=$REPO REMPART_PASSWORD=$PASS REMPART_CACHE_DIR=$CACHEDIR
+		if [ "$tool" = rempart-rest ]; then
+			# REPO is the tenant's folder under the server's root (for du)
+			local tenant
+			tenant=$(basename "$REPO")
+			export REMPART_REPOSITORY=rest:$SRV_URL/$tenant
+			if [ "$tenant" = dedup ]; then export REMPART_TOKEN=$SRV_TOKEN_DEDUP; else export REMPART_TOKEN=$SRV_TOKEN; fi
+		fi
 		c_init() { CMD=("$REMPART_BIN" init); }
 		c_backup() { CMD=("$REMPART_BIN" backup --json --host bench --tag "$1" "$2"); }
 		c_restore() { CMD=("$REMPART_BIN" restore "$2" --target "$1"); }
@@ -197,7 +253,7 @@ adapter() {
 snapshot_ref() {
 	local tool=$1 tag=$2 run=$3
 	case $tool in
-	rempart) grep -o '"snapshot_id":"[0-9a-f]*"' "$LOGS/$tool.r$run.$tag.out" | cut -d'"' -f4 | head -n 1 ;;
+	rempart | rempart-rest) grep -o '"snapshot_id":"[0-9a-f]*"' "$LOGS/$tool.r$run.$tag.out" | cut -d'"' -f4 | head -n 1 ;;
 	restic) echo "latest --host bench --tag $tag" ;;
 	*) echo "$tag" ;;
 	esac
@@ -228,10 +284,19 @@ run_tool() {
 	mkdir -p "$W"
 	echo "$(date +%T) run $run, $tool: copying the corpus" >&2
 	cp -a "$CORPUS" "$W/src" || die "copy of the corpus failed"
+	if [ "$tool" = rempart-rest ]; then
+		server_start "$W/server"
+		REPO=$W/server/root/bench
+	fi
 	adapter "$tool"
 	b1=$(bytes_of "$W/src")
 	c_init
-	timed "$tool" "$run" init 0 "${CMD[@]}" || { untimed "$tool" "$run" abort "init failed"; rm -rf "$W"; return 1; }
+	timed "$tool" "$run" init 0 "${CMD[@]}" || {
+		untimed "$tool" "$run" abort "init failed"
+		server_stop
+		rm -rf "$W"
+		return 1
+	}
 	c_backup full "$W/src"
 	timed "$tool" "$run" full "$b1" "${CMD[@]}"
 	c_backup noop "$W/src"
@@ -267,6 +332,7 @@ run_tool() {
 	timed "$tool" "$run" check-data "$b2" "${CMD[@]}"
 	if [ -n "$VID_A" ] && [ -n "$VID_B" ] && [ -n "$SQL_A" ]; then
 		REPO=$W/dedup-repo
+		[ "$tool" = rempart-rest ] && REPO=$W/server/root/dedup
 		CACHEDIR=$W/dedup-cache
 		adapter "$tool"
 		c_init
@@ -281,6 +347,7 @@ run_tool() {
 			timed "$tool" "$run" dedup-sql-B "$(stat -c %s "$SQL_B")" "${CMD[@]}"
 		fi
 	fi
+	server_stop
 	rm -rf "$W"
 }
 

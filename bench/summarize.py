@@ -9,7 +9,8 @@ one Markdown report: per step and tool the median over runs of wall seconds,
 MB/s, CPU seconds, peak RSS and repository size, with each tool's ratio to
 rempart; the repository growth (day two, attack, near-duplicates); the restore
 verification; the issue's targets with their status; and the machine's limits
-with how far each rempart step is from them.  Unless --no-write, the report is
+with how far each rempart step is from them; and rempart over `rempart serve`
+(tool rempart-rest) against the local repository.  Unless --no-write, the report is
 also written to <name>.md and the medians to <name>-summary.tsv.
 
 MB = 10^6 bytes.  MB/s = bytes of the tree the step works on / wall seconds.
@@ -287,6 +288,27 @@ class Report:
                     fmt(v), "met" if v and v >= 300 else "NOT met"))
         self.p()
 
+    def rest_targets(self):
+        """Issue 4: rempart through `rempart serve` on loopback against the local repository."""
+        rest = "rempart-rest"
+        if REF not in self.tools or rest not in self.tools:
+            return
+        self.p("## Issue 4 target: rest: on loopback (ratios of medians in this run)")
+        self.p()
+        self.p("| target | measured | status |")
+        self.p("|---|---|---|")
+        for step, label, tot in (("full", "first backup", False), ("day2", "day-two backup", False),
+                                 ("restore", "restore + sync", True), ("check-data", "check --read-data", False)):
+            loc = self.restore_total(REF) if tot else self.m(REF, step, "wall_s")
+            rem = self.restore_total(rest) if tot else self.m(rest, step, "wall_s")
+            share = ratio(loc, rem)
+            if share is None:
+                continue
+            status = ("met" if share >= 0.8 else "NOT met") if step in ("full", "restore") else "(no target)"
+            self.p("| %s over rest: >= 80%% of the local throughput | local %s s, rest: %s s: %.0f%% | %s |" % (
+                label, fmt(loc, 2), fmt(rem, 2), 100 * share, status))
+        self.p()
+
     def limits_by_key(self):
         if not os.path.exists(self.limits_path):
             return {}
@@ -394,6 +416,7 @@ def main():
     rep.storage()
     rep.verify()
     rep.targets()
+    rep.rest_targets()
     rep.limits()
     rep.pipeline()
     text = "\n".join(rep.out) + "\n"
