@@ -54,7 +54,7 @@ contains() {
 		sed 's/^/    # /' "$1" | head -10
 	fi
 }
-# same_tree WHAT A B: full metadata comparison
+# same_tree WHAT A B: full metadata comparison, atimes included
 same_tree() {
 	local what=$1
 	if $TREECMP "$2" "$3" >"$T/cmp" 2>&1; then ok "$what"; else

@@ -37,9 +37,22 @@ expect_rc 0 "third backup" "$RP" backup --json "$S"
 check "touched file re-read, nothing new stored" test "$(json_get "$T/out" "j['bytes_added']")" -lt 100000
 
 expect_rc 0 "restore the first snapshot" "$RP" restore "${first:0:10}" --target "$T/r1"
-same_tree "first snapshot is day one" "$T/day1" "$T/r1$S" --no-atime
+same_tree "first snapshot is day one" "$T/day1" "$T/r1$S"
+# restoring again over that tree: files with other content or size, a
+# read-only file, and a symlink where a file belongs (not followed)
+head -c 300000 /dev/urandom >"$T/r1$S/a/f10"
+: >"$T/r1$S/a/f12"
+chmod 0400 "$T/r1$S/a/f13"
+echo outside >"$T/outside"
+rm "$T/r1$S/a/f11" && ln -s "$T/outside" "$T/r1$S/a/f11"
+expect_rc 0 "restore the first snapshot again over it" "$RP" restore "${first:0:10}" --target "$T/r1"
+# (day1's atimes moved when the comparison above read it: compare with a fresh restore)
+expect_rc 0 "restore the first snapshot into a fresh folder" "$RP" restore "${first:0:10}" --target "$T/r1c"
+same_tree "the tree restored over an old copy equals a fresh restore, atimes included" "$T/r1c$S" "$T/r1$S"
+check "...and day one's content, modes and mtimes" $TREECMP --no-atime "$T/day1" "$T/r1$S"
+check "the symlink in the way was replaced, not followed" test "$(cat "$T/outside")" = outside
 expect_rc 0 "restore the latest snapshot" "$RP" restore latest --target "$T/r3"
-same_tree "latest snapshot is today" "$S" "$T/r3$S" --no-atime
+same_tree "latest snapshot is today" "$S" "$T/r3$S"
 
 # a deleted cache costs time, not correctness
 rm -rf "$T/cache"
