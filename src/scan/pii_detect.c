@@ -76,13 +76,11 @@ static uint8_t fold(uint8_t c)
  * with `whole`, also followed by a non-letter. */
 static int kw_at(const uint8_t *b, size_t len, size_t at, const char *kw, int whole)
 {
-	size_t n = strlen(kw);
-	if (at + n > len)
-		return 0;
 	if (at > 0 && is_wordch(b[at - 1]) && IS(kw[0], C_ALNUM))
 		return 0;
-	for (size_t k = 0; k < n; k++)
-		if (fold(b[at + k]) != (uint8_t)kw[k])
+	size_t n = 0; /* compared as it goes: most calls fail on the first byte */
+	for (; kw[n]; n++)
+		if (at + n >= len || fold(b[at + n]) != (uint8_t)kw[n])
 			return 0;
 	if (whole && at + n < len && IS(b[at + n], C_ALNUM))
 		return 0;
@@ -103,12 +101,50 @@ static int word_start(const uint8_t *b, size_t at)
 	return IS(b[at], C_UPPER | C_LOWER) && (at == 0 || !is_wordch(b[at - 1]));
 }
 
+/* The bytes a rule set's keywords can start with, before folding, as a
+ * 256-bit set: a scan tests one bit per byte and folds and looks at the
+ * rules only where a keyword can start. */
+typedef struct kw_first {
+	uint64_t bits[4];
+} kw_first;
+
+static void kw_first_add(kw_first *f, uint8_t c)
+{
+	f->bits[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+static void kw_first_init(kw_first *f, const kw_rule *rules, size_t nrules)
+{
+	memset(f, 0, sizeof *f);
+	for (size_t r = 0; r < nrules; r++) {
+		uint8_t c = (uint8_t)rules[r].kw[0];
+		kw_first_add(f, c);
+		/* the bytes fold() turns into c */
+		if (c >= 'a' && c <= 'z')
+			kw_first_add(f, (uint8_t)(c - 32));
+		if (c >= 0xa0 && c <= 0xbe)
+			kw_first_add(f, (uint8_t)(c - 0x20));
+	}
+}
+
+/* Whether a keyword of the set may start at b[at]; sets *c to its folded byte. */
+static inline __attribute__((always_inline)) int kw_may_start(const kw_first *f, const uint8_t *b, size_t at, uint8_t *c)
+{
+	uint8_t raw = b[at];
+	if (!(f->bits[raw >> 6] >> (raw & 63) & 1))
+		return 0;
+	*c = fold(raw);
+	return word_start(b, at);
+}
+
 static int any_kw(const uint8_t *b, size_t lo, size_t hi, const kw_rule *rules, size_t nrules)
 {
+	kw_first f;
+	kw_first_init(&f, rules, nrules);
 	for (size_t at = lo; at < hi; at++) {
-		if (!word_start(b, at))
+		uint8_t c;
+		if (!kw_may_start(&f, b, at, &c))
 			continue;
-		uint8_t c = fold(b[at]);
 		for (size_t r = 0; r < nrules; r++)
 			if ((uint8_t)rules[r].kw[0] == c && kw_at(b, hi, at, rules[r].kw, rules[r].whole))
 				return 1;
@@ -158,6 +194,22 @@ static const kw_rule STREET_KW[] = {
 
 #define NKW(a) (sizeof(a) / sizeof((a)[0]))
 
+/* kw_first_init() of BIRTH_KW and STREET_KW, written out: they are tried
+ * at every date and postcode, and pii_detect() runs once per table cell,
+ * too often to build them each time.  pii_detect_tables_ok() checks them. */
+static const kw_first BIRTH_FIRST = {{0, 0x0000401400004014ULL, 0, 0}};
+static const kw_first STREET_FIRST = {{0, 0x004f337e004f337eULL, 0, 0}};
+
+int pii_detect_tables_ok(void)
+{
+	kw_first f;
+	kw_first_init(&f, BIRTH_KW, NKW(BIRTH_KW));
+	if (memcmp(&f, &BIRTH_FIRST, sizeof f))
+		return 0;
+	kw_first_init(&f, STREET_KW, NKW(STREET_KW));
+	return !memcmp(&f, &STREET_FIRST, sizeof f);
+}
+
 int pii_has_nir_keyword(const uint8_t *buf, size_t len)
 {
 	return any_kw(buf, 0, len, NIR_KW, NKW(NIR_KW));
@@ -193,10 +245,8 @@ static size_t back(size_t at, size_t span)
 static size_t line_back(const uint8_t *b, size_t at, size_t span)
 {
 	size_t lo = back(at, span);
-	for (size_t k = at; k-- > lo;)
-		if (b[k] == '\n')
-			return k + 1;
-	return lo;
+	const uint8_t *nl = memrchr(b + lo, '\n', at - lo);
+	return nl ? (size_t)(nl - b) + 1 : lo;
 }
 
 static void emit(pii_hit_fn fn, void *ctx, int kind, unsigned flags, size_t off, size_t end,
@@ -434,9 +484,9 @@ static int try_address(const uint8_t *b, size_t len, size_t p, size_t end, pii_h
 		return 0;
 	size_t lo = back(p, STREET_LOOKBACK_BYTES);
 	for (size_t q = p; q-- > lo;) {
-		if (!word_start(b, q))
+		uint8_t c;
+		if (!kw_may_start(&STREET_FIRST, b, q, &c))
 			continue;
-		uint8_t c = fold(b[q]);
 		for (size_t r = 0; r < NKW(STREET_KW); r++) {
 			if ((uint8_t)STREET_KW[r].kw[0] != c || !kw_at(b, p, q, STREET_KW[r].kw, 1))
 				continue;
@@ -537,21 +587,23 @@ static int date_end_ok(const uint8_t *b, size_t len, size_t e)
 static int birth_context(const uint8_t *b, size_t i)
 {
 	size_t lo = line_back(b, i, BIRTH_LOOKBACK_BYTES);
+	/* walking back, a year (four digits in a row) ends the search: any
+	 * keyword before it belongs to that other date (rows of dates in
+	 * tables and dumps stop at once instead of walking the whole span) */
+	size_t run = 0;
 	for (size_t at = i; at-- > lo;) {
-		if (!word_start(b, at))
+		if (is_digit(b[at])) {
+			if (++run == 4)
+				return 0;
 			continue;
-		uint8_t c = fold(b[at]);
-		for (size_t r = 0; r < NKW(BIRTH_KW); r++) {
-			if ((uint8_t)BIRTH_KW[r].kw[0] != c || !kw_at(b, i, at, BIRTH_KW[r].kw, BIRTH_KW[r].whole))
-				continue;
-			size_t run = 0;
-			for (size_t k = at; k < i; k++) {
-				run = is_digit(b[k]) ? run + 1 : 0;
-				if (run == 4)
-					return 0;
-			}
-			return 1;
 		}
+		run = 0;
+		uint8_t c;
+		if (!kw_may_start(&BIRTH_FIRST, b, at, &c))
+			continue;
+		for (size_t r = 0; r < NKW(BIRTH_KW); r++)
+			if ((uint8_t)BIRTH_KW[r].kw[0] == c && kw_at(b, i, at, BIRTH_KW[r].kw, BIRTH_KW[r].whole))
+				return 1;
 	}
 	return 0;
 }

@@ -148,6 +148,12 @@ static void test_birthdate(void **state)
 	/* the keyword belongs to its line and to the first date after it */
 	assert_int_equal(count("n\xc3\xa9 le\n12/03/1985", RP_PII_BIRTHDATE), 0);
 	assert_int_equal(count("n\xc3\xa9 le 12/03/1985, mari\xc3\xa9 le 03/06/2010", RP_PII_BIRTHDATE), 1);
+	assert_int_equal(pii_detect_tables_ok(), 1);
+	/* the search back stops at a year, not at shorter numbers; keywords in capitals count */
+	assert_int_equal(count("NAISSANCE : 12/03/1985", RP_PII_BIRTHDATE), 1);
+	assert_int_equal(count("naissance (acte 123) 12/03/1985", RP_PII_BIRTHDATE), 1);
+	assert_int_equal(count("naissance (acte 12345) 12/03/1985", RP_PII_BIRTHDATE), 0);
+	assert_int_equal(count("Birth 4 05 1985-03-12", RP_PII_BIRTHDATE), 1);
 	assert_int_equal(count("naissance 12/03/19856", RP_PII_BIRTHDATE), 0);
 	/* "connaissance" is not "naissance" */
 	assert_int_equal(count("connaissance du 12/03/1985", RP_PII_BIRTHDATE), 0);
