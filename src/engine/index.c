@@ -197,6 +197,17 @@ static const slot *t2_find(const rp_index *x, const rp_id *id)
 	return NULL;
 }
 
+/* Asks for huge pages over the 2 MiB-aligned part of a large region:
+ * lookups land at random in the directory and the prefixes, and with 4 KiB
+ * pages each would also miss the TLB. */
+static void huge_advise(void *p, size_t n)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + n) & ~(huge - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+}
+
 /* Builds the bucket directory over x->pfx (computing x->pfx from the
  * entries first when it is not mapped from the cache). */
 static int frozen_prepare(rp_index *x)
@@ -217,6 +228,7 @@ static int frozen_prepare(rp_index *x)
 	x->dir = malloc((nb + 1) * sizeof *x->dir);
 	if (!x->dir)
 		return RP_ENOMEM;
+	huge_advise(x->dir, (nb + 1) * sizeof *x->dir);
 	size_t j = 0;
 	for (size_t b = 0; b <= nb; b++) {
 		while (j < x->n_fz && (x->pfx[j] >> x->shift) < b)
@@ -717,6 +729,8 @@ int rp_index_open_cache(rp_index *x, const char *path, const uint8_t key[32], rp
 	}
 	/* lookups jump around: no readahead */
 	madvise(map, (size_t)st.st_size, MADV_RANDOM);
+	if (pmap)
+		huge_advise(pmap, (size_t)n * 8);
 	const uint8_t *p = (const uint8_t *)map + CACHE_HEADER_BYTES;
 	pthread_rwlock_wrlock(&x->lock);
 	for (uint64_t i = 0; i < np && !rc; i++) {
