@@ -13,7 +13,11 @@ SAN     ?=
 OPT     ?= -O2
 PKGS    := libzstd libsodium libcrypto libcurl libmicrohttpd libarchive zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl, libmicrohttpd and libarchive are opened when needed (src/util/dl.h)
+LINK_PKGS  := libzstd libsodium libcrypto zlib
+PKG_LIBS   := $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
+# unit tests build zips and talk HTTP themselves
+TEST_LIBS  := $(shell pkg-config --libs libarchive libcurl libmicrohttpd 2>/dev/null)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS  ?= $(OPT) -g
 ALL_CFLAGS := -std=c17 -D_GNU_SOURCE -pthread $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Isrc
@@ -47,7 +51,7 @@ $(BUILD)/rempart: $(CLI_OBJ) $(BUILD)/librempart.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/librempart.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-unused-function $(LDFLAGS) -o $@ $< $(BUILD)/librempart.a $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Wno-unused-function $(LDFLAGS) -o $@ $< $(BUILD)/librempart.a $(LDLIBS) $(TEST_LIBS) -lcmocka
 
 unit: $(UNIT_BIN) $(BUILD)/pii-scan
 
@@ -116,7 +120,7 @@ fuzz:
 
 build-fuzz/bin/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) build-fuzz/librempart.a
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< build-fuzz/librempart.a $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< build-fuzz/librempart.a $(LDLIBS) $(TEST_LIBS)
 
 clean:
 	rm -rf build build-* 

@@ -134,7 +134,7 @@ static bk_ev *slot_get(bk *b)
 	if (ev) {
 		ev->kind = 0;
 		ev->job = JOB_NONE;
-		ev->skip = ev->reused = ev->has_prev = ev->link_follower = 0;
+		ev->skip = ev->reused = ev->has_prev = ev->link_follower = ev->xattrs_cached = 0;
 		ev->name_len = 0;
 		ev->flags = 0;
 		ev->link_group = 0;
@@ -269,6 +269,12 @@ static int cache_match(bk *b, bk_ev *ev)
 		ev->pii_len = ev->prev_pii_len;
 		if (rp_buf_put(&ev->content, r->content, r->content_len))
 			return RP_ENOMEM;
+		/* the ctime did not move: neither did the extended attributes */
+		if (r->xattrs_known) {
+			if (rp_buf_put(&ev->xattrs, r->xattrs, r->xattrs_len))
+				return RP_ENOMEM;
+			ev->xattrs_cached = 1;
+		}
 	}
 	cache_advance(b);
 	return 0;
@@ -462,7 +468,8 @@ static int walk_entry(bk *b, int dirfd, const char *parent, size_t plen, const c
 		}
 		ev->target.len = (size_t)k;
 	}
-	read_xattrs(b, ev, -1);
+	if (type != RP_NODE_FILE)
+		read_xattrs(b, ev, -1);
 	if (type != RP_NODE_DIR && ev->st.st_nlink > 1) {
 		int created;
 		bk_link *l = bk_link_get(b, ev->st.st_dev, ev->st.st_ino, &created);
@@ -474,6 +481,8 @@ static int walk_entry(bk *b, int dirfd, const char *parent, size_t plen, const c
 	if (type == RP_NODE_FILE) {
 		if ((rc = cache_match(b, ev)))
 			return rc;
+		if (!ev->xattrs_cached)
+			read_xattrs(b, ev, -1);
 		if (!ev->reused && !ev->link_follower)
 			ev->job = JOB_PENDING;
 	}
@@ -802,6 +811,22 @@ static int write_snapshot(bk *b, char **roots, size_t n_roots, const rp_id *root
 	rp_blob_codec_free(c);
 	rp_buf_free(&body);
 	return rc;
+}
+
+int rp_backup_cached_snapshot(rp_repo *r, const char *host, char *const *roots, size_t n, uint8_t out[32],
+			      rp_err *e)
+{
+	char *path = NULL;
+	rp_fcache_reader *fc = NULL;
+	int rc = rp_fcache_path(r->cache_dir, host, roots, n, &path, e);
+	if (!rc)
+		rc = rp_fcache_open(&fc, path, r->mk.repo_id, e);
+	free(path);
+	if (rc || !fc)
+		return rc ? rc : 0;
+	memcpy(out, rp_fcache_snapshot(fc), 32);
+	rp_fcache_close(fc);
+	return 1;
 }
 
 static int open_caches(bk *b, char **roots, size_t n, rp_err *e)

@@ -73,4 +73,11 @@ void rp_backup_result_free(rp_backup_result *res);
 int rp_backup_roots(char *const *paths, size_t n, char ***roots, size_t *n_roots, rp_err *e);
 void rp_backup_roots_free(char **roots, size_t n);
 
+/* The snapshot that the files cache of (host, roots) describes, roots as
+ * rp_backup_roots gives them: 1 and its id in out when the cache exists
+ * and is intact, 0 when there is none (only memory errors fail).  It
+ * spares a backup listing every snapshot to find its parent. */
+int rp_backup_cached_snapshot(rp_repo *r, const char *host, char *const *roots, size_t n, uint8_t out[32],
+			      rp_err *e);
+
 #endif

@@ -54,6 +54,7 @@ typedef struct bk_ev {
 	size_t prev_pii_len;
 	/* content: reused from the cache, or produced by a worker */
 	int reused;
+	int xattrs_cached; /* xattrs taken from the files cache, not read */
 	rp_buf content;
 	uint8_t scan[BK_SCAN_BYTES];
 	size_t scan_len;

@@ -193,6 +193,9 @@ static int put_cache(asm_state *a, const bk_ev *ev)
 		.scan_len = ev->scan_len,
 		.pii = ev->pii,
 		.pii_len = ev->pii_len,
+		.xattrs_known = !(ev->flags & RP_NODE_F_XATTRERR),
+		.xattrs = ev->xattrs.data,
+		.xattrs_len = ev->xattrs.len,
 	};
 	return rp_fcache_put(a->b->cache_out, &r, &a->err);
 }

@@ -133,7 +133,7 @@ int rp_fcache_next(rp_fcache_reader *r, rp_fcache_rec *rec)
 		madvise(r->map + r->dropped, upto - r->dropped, MADV_DONTNEED);
 		r->dropped = upto;
 	}
-	uint64_t shared, mode, mns, cns;
+	uint64_t shared, mode, mns, cns, xknown;
 	const uint8_t *suffix;
 	size_t slen;
 	if (d->bad || rp_rd_left(d) == 0)
@@ -147,8 +147,10 @@ int rp_fcache_next(rp_fcache_reader *r, rp_fcache_rec *rec)
 	    rp_rd_varint(d, &mode) || rp_rd_svarint(d, &rec->mtime_s) || rp_rd_varint(d, &mns) ||
 	    rp_rd_svarint(d, &rec->ctime_s) || rp_rd_varint(d, &cns) || rp_rd_u64le(d, &rec->fp) ||
 	    rp_rd_bytes(d, &rec->content, &rec->content_len, (size_t)1 << 34) ||
-	    rp_rd_bytes(d, &rec->scan, &rec->scan_len, 1024) || rp_rd_bytes(d, &rec->pii, &rec->pii_len, 1024))
+	    rp_rd_bytes(d, &rec->scan, &rec->scan_len, 1024) || rp_rd_bytes(d, &rec->pii, &rec->pii_len, 1024) ||
+	    rp_rd_varint(d, &xknown) || xknown > 1 || rp_rd_bytes(d, &rec->xattrs, &rec->xattrs_len, (size_t)1 << 24))
 		return 0;
+	rec->xattrs_known = (int)xknown;
 	rec->mode = (uint32_t)mode;
 	rec->mtime_ns = (uint32_t)mns;
 	rec->ctime_ns = (uint32_t)cns;
@@ -243,7 +245,9 @@ int rp_fcache_put(rp_fcache_writer *w, const rp_fcache_rec *rec, rp_err *e)
 		  rp_buf_put_svarint(&w->out, rec->mtime_s) || rp_buf_put_varint(&w->out, rec->mtime_ns) ||
 		  rp_buf_put_svarint(&w->out, rec->ctime_s) || rp_buf_put_varint(&w->out, rec->ctime_ns) ||
 		  rp_buf_put_u64le(&w->out, rec->fp) || rp_buf_put_bytes(&w->out, rec->content, rec->content_len) ||
-		  rp_buf_put_bytes(&w->out, rec->scan, rec->scan_len) || rp_buf_put_bytes(&w->out, rec->pii, rec->pii_len);
+		  rp_buf_put_bytes(&w->out, rec->scan, rec->scan_len) || rp_buf_put_bytes(&w->out, rec->pii, rec->pii_len) ||
+		  rp_buf_put_varint(&w->out, rec->xattrs_known ? 1 : 0) ||
+		  rp_buf_put_bytes(&w->out, rec->xattrs, rec->xattrs_known ? rec->xattrs_len : 0);
 	w->last.len = 0;
 	bad = bad || rp_buf_put(&w->last, rec->path, rec->path_len);
 	if (bad)

@@ -1,13 +1,15 @@
 /* fcache.h - the local files cache: what the last backup of a path set
  * found, so the next one skips files whose inode, size, mtime and ctime
  * did not change, without reading old trees (a backup-only key cannot).
+ * An unchanged file also keeps its extended attributes: changing them moves
+ * the ctime, so the cache spares a listxattr per file.
  *
  * One file per (repository, host, path set), records in walk order:
  *   "RPFC" version(1)=2 repo_id(32) snapshot_id(32)
  *   record*: shared(varint) suffix_len(varint) suffix   (front-coded path)
  *            ino dev size mode (varints) mtime ctime (svarint s, varint ns)
  *            fp(u64le) content_len(varint) content scan_len(varint) scan
- *            pii_len(varint) pii
+ *            pii_len(varint) pii xattrs_known(varint 0|1) xattrs_len(varint) xattrs
  *   end: 0xff, then SHA-256 of everything before it
  * A reader verifies the checksum before handing out any record: a damaged
  * cache is ignored, never trusted.
@@ -20,7 +22,7 @@
 
 #include <stdint.h>
 
-#define RP_FCACHE_VERSION 2 /* the byte after "RPFC" */
+#define RP_FCACHE_VERSION 3 /* the byte after "RPFC" */
 
 typedef struct rp_fcache_rec {
 	const char *path; /* full path, NUL-terminated (valid until the next call) */
@@ -36,6 +38,9 @@ typedef struct rp_fcache_rec {
 	size_t scan_len;
 	const uint8_t *pii;
 	size_t pii_len;
+	int xattrs_known; /* 0: they could not be read, read them again */
+	const uint8_t *xattrs; /* the node's xattr list, as in a tree */
+	size_t xattrs_len;
 } rp_fcache_rec;
 
 /* Path of the cache file for a repository cache dir, host and paths. */

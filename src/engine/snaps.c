@@ -60,6 +60,27 @@ done:
 	return rc;
 }
 
+int rp_snaps_load_one(rp_repo *r, const char *id, rp_snap_entry *out, rp_err *e)
+{
+	rp_blob_codec *c = NULL;
+	rp_buf body = {0};
+	memset(out, 0, sizeof *out);
+	if (!rp_repo_can_read(r))
+		return rp_err_set(e, RP_EPERM, "this is a backup-only key: it cannot read snapshots (use a full key)");
+	if (strlen(id) != 64)
+		return rp_err_set(e, RP_EINVAL, "snapshot id %s: not 64 hex digits", id);
+	int rc = rp_blob_codec_new(&c, 3, e);
+	if (!rc)
+		rc = rp_repo_load(r, c, RP_SF_SNAPSHOT, id, &body, e);
+	if (!rc)
+		rc = rp_snapshot_decode(body.data, body.len, &out->s, e);
+	if (!rc)
+		memcpy(out->id, id, 65);
+	rp_buf_free(&body);
+	rp_blob_codec_free(c);
+	return rc;
+}
+
 void rp_snaps_free(rp_snap_list *l)
 {
 	for (size_t i = 0; l->v && i < l->n; i++)

@@ -34,6 +34,9 @@ typedef struct rp_snap_filter {
  * out->damaged rather than failing the whole list. */
 int rp_snaps_load(rp_repo *r, rp_snap_list *out, rp_err *e);
 void rp_snaps_free(rp_snap_list *l);
+/* Loads the one snapshot id (64 hex digits) into out; rp_snapshot_clear
+ * (&out->s) frees it.  Fails when it is missing or damaged. */
+int rp_snaps_load_one(rp_repo *r, const char *id, rp_snap_entry *out, rp_err *e);
 int rp_snap_matches(const rp_snapshot *s, const rp_snap_filter *f);
 /* Resolves a reference; RP_ENOTFOUND or RP_EINVAL (ambiguous) with a
  * message naming the reference. */

@@ -11,6 +11,7 @@
  * inflated per file, so a zip bomb costs bounded time.
  */
 #include "pii_internal.h"
+#include "util/dl.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -102,7 +103,21 @@ static int format_of_ext(const char *ext)
 	return RP_PII_FMT_UNKNOWN;
 }
 
+/* The libarchive functions used here, loaded with the first office file
+ * (see util/dl.h). */
+#define ZIP_FNS(X)                                                                                          \
+	X(read_new, archive_read_new) X(support_zip, archive_read_support_format_zip)                       \
+	X(open_memory, archive_read_open_memory) X(next_header, archive_read_next_header)                  \
+	X(read_data, archive_read_data) X(read_free, archive_read_free) X(pathname, archive_entry_pathname)
+
+typedef struct zip_fns {
+	ZIP_FNS(RP_DL_FIELD)
+} zip_fns;
+
+RP_DL_DEFINE_LOADER(zip_fns_load, zip_fns, ZIP_FNS, "libarchive.so.13", "libarchive13")
+
 typedef struct office_run {
+	zip_fns fn;
 	pii_doc *d;
 	uint8_t *block;
 	uint64_t inflated;
@@ -112,14 +127,13 @@ typedef struct office_run {
 	int sheets;  /* xlsx worksheets seen in pass 1 */
 } office_run;
 
-static struct archive *zip_open(const uint8_t *zip, size_t n)
+static struct archive *zip_open(const zip_fns *fn, const uint8_t *zip, size_t n)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = fn->read_new();
 	if (!a)
 		return NULL;
-	if (archive_read_support_format_zip(a) != ARCHIVE_OK ||
-	    archive_read_open_memory(a, zip, n) != ARCHIVE_OK) {
-		archive_read_free(a);
+	if (fn->support_zip(a) != ARCHIVE_OK || fn->open_memory(a, zip, n) != ARCHIVE_OK) {
+		fn->read_free(a);
 		return NULL;
 	}
 	return a;
@@ -148,7 +162,7 @@ static int read_part(office_run *r, struct archive *a, int kind)
 		break;
 	}
 	for (;;) {
-		la_ssize_t got = archive_read_data(a, r->block, PII_OFFICE_BLOCK_BYTES);
+		la_ssize_t got = r->fn.read_data(a, r->block, PII_OFFICE_BLOCK_BYTES);
 		if (got == 0)
 			break;
 		if (got < 0) {
@@ -212,7 +226,7 @@ static int read_part(office_run *r, struct archive *a, int kind)
 /* One pass over the zip; in pass 2 only worksheets are read. */
 static int office_pass(office_run *r, const uint8_t *zip, size_t n, int pass)
 {
-	struct archive *a = zip_open(zip, n);
+	struct archive *a = zip_open(&r->fn, zip, n);
 	if (!a) {
 		r->corrupt = 1;
 		return 0;
@@ -220,7 +234,7 @@ static int office_pass(office_run *r, const uint8_t *zip, size_t n, int pass)
 	struct archive_entry *ent;
 	int rc = 0, entries = 0;
 	for (;;) {
-		int h = archive_read_next_header(a, &ent);
+		int h = r->fn.next_header(a, &ent);
 		if (h == ARCHIVE_EOF)
 			break;
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
@@ -229,7 +243,7 @@ static int office_pass(office_run *r, const uint8_t *zip, size_t n, int pass)
 			break;
 		}
 		entries++;
-		const char *name = archive_entry_pathname(ent);
+		const char *name = r->fn.pathname(ent);
 		if (!name)
 			continue;
 		if (pass == 1) {
@@ -249,7 +263,7 @@ static int office_pass(office_run *r, const uint8_t *zip, size_t n, int pass)
 		if (rc || r->corrupt || r->inflated >= PII_OFFICE_MAX_INFLATED_BYTES)
 			break;
 	}
-	archive_read_free(a);
+	r->fn.read_free(a);
 	return rc;
 }
 
@@ -259,7 +273,9 @@ int pii_office_scan(pii_doc *d, const uint8_t *zip, size_t n, rp_err *e)
 	memset(&r, 0, sizeof r);
 	r.d = d;
 	r.format = format_of_ext(d->ext);
-	int rc = 0;
+	int rc = zip_fns_load(&r.fn, e);
+	if (rc)
+		return rc;
 	if (!d->mt && !(d->mt = calloc(1, sizeof *d->mt)))
 		return rp_err_set(e, RP_ENOMEM, "PII scanner: out of memory for an office file");
 	if (!d->sheet && (rc = pii_sheet_new(&d->sheet, d->sc, e)))

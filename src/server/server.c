@@ -57,13 +57,13 @@ enum MHD_Result srv_reply_resp(srv_req *r, struct MHD_Connection *c, int status,
 	if (!resp)
 		return MHD_NO;
 	r->status = status;
-	MHD_add_response_header(resp, "Rempart-Protocol", SRV_PROTOCOL_VERSION);
+	r->srv->mhd_fn.add_response_header(resp, "Rempart-Protocol", SRV_PROTOCOL_VERSION);
 	if (r->authed)
-		MHD_add_response_header(resp, "Rempart-Role", rp_role_name(r->tok.role));
+		r->srv->mhd_fn.add_response_header(resp, "Rempart-Role", rp_role_name(r->tok.role));
 	if (__atomic_load_n(&r->srv->draining, __ATOMIC_RELAXED))
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
-	MHD_destroy_response(resp);
+		r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	enum MHD_Result ret = r->srv->mhd_fn.queue_response(c, (unsigned)status, resp);
+	r->srv->mhd_fn.destroy_response(resp);
 	return ret;
 }
 
@@ -79,15 +79,15 @@ enum MHD_Result srv_reply(srv_req *r, struct MHD_Connection *c, int status, cons
 		n = k < 0 ? 0 : (size_t)k < sizeof msg - 1 ? (size_t)k : sizeof msg - 2;
 		msg[n++] = '\n';
 	}
-	struct MHD_Response *resp = MHD_create_response_from_buffer(n, msg, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *resp = r->srv->mhd_fn.response_from_buffer(n, msg, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
 	if (n)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+		r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"rempart\"");
+		r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"rempart\"");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 					r->path.kind == SRV_PATH_FILE ? "GET, HEAD, PUT, DELETE" : "GET, HEAD");
 	if (r->method != SRV_M_HEAD)
 		r->bytes_out += n;
@@ -182,7 +182,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	rp_server *s = cls;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		srv_conn *k = calloc(1, sizeof *k);
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		const union MHD_ConnectionInfo *ci = s->mhd_fn.get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 		*socket_context = k;
 		if (!k)
 			return;
@@ -278,7 +278,7 @@ static void log_request(rp_server *s, srv_req *r, struct MHD_Connection *c, cons
 	gmtime_r(&ts.tv_sec, &tm);
 	size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(when + w, sizeof when - w, ".%03ldZ", ts.tv_nsec / 1000000);
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci = s->mhd_fn.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
@@ -359,12 +359,12 @@ static enum MHD_Result serve_metrics(srv_req *r, struct MHD_Connection *c)
 		rp_buf_free(&b);
 		return srv_reply(r, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	}
-	struct MHD_Response *resp = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = r->srv->mhd_fn.response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		rp_buf_free(&b);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+	r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
 	if (r->method == SRV_M_GET)
 		r->bytes_out += b.len;
 	return srv_reply_resp(r, c, MHD_HTTP_OK, resp);
@@ -380,7 +380,7 @@ static enum MHD_Result start_request(srv_req *r, struct MHD_Connection *c, const
 				 "method %s is not part of the protocol (files are never renamed, copied or patched)",
 				 r->method_name);
 
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *auth = r->srv->mhd_fn.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (!auth)
 		return srv_reply(r, c, MHD_HTTP_UNAUTHORIZED, "no token: send the header Authorization: Bearer TOKEN");
 	if (strncasecmp(auth, "Bearer ", 7))
@@ -395,7 +395,7 @@ static enum MHD_Result start_request(srv_req *r, struct MHD_Connection *c, const
 		return srv_reply(r, c, MHD_HTTP_UNAUTHORIZED, "this token is not valid on this server");
 	r->authed = 1;
 
-	if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0)
+	if (r->srv->mhd_fn.get_connection_values(c, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0)
 		return srv_reply(r, c, MHD_HTTP_BAD_REQUEST, "query strings are not part of the protocol");
 	if (srv_path_parse(url, &r->path))
 		return srv_reply(r, c, MHD_HTTP_BAD_REQUEST,
@@ -450,7 +450,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->srv = s;
 		r->t0_ns = srv_now_ns();
 		r->tenantfd = r->dirfd = r->tmpfd = -1;
-		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		const union MHD_ConnectionInfo *ci = s->mhd_fn.get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 		r->conn = ci ? ci->socket_context : NULL;
 		set_deadline(r->conn, 0); /* the headers are in */
 		*req_cls = r;
@@ -464,10 +464,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->method = method_id(method);
 		printable(r->method_name, sizeof r->method_name, method);
 		printable(r->object, sizeof r->object, url);
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+		const char *cl = s->mhd_fn.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *te = s->mhd_fn.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 		int n_lengths = 0;
-		MHD_get_connection_values(c, MHD_HEADER_KIND, count_lengths, &n_lengths);
+		s->mhd_fn.get_connection_values(c, MHD_HEADER_KIND, count_lengths, &n_lengths);
 		/* two lengths, or a length and chunking, are how requests get
 		 * smuggled past proxies: refuse rather than pick one */
 		if (n_lengths > 1 || (cl && te))
@@ -506,6 +506,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	*upload_data_size = 0;
 	return MHD_YES;
 }
+
+RP_DL_DEFINE_LOADER(srv_mhd_load, srv_mhd_fns, SRV_MHD_FNS, "libmicrohttpd.so.12", "libmicrohttpd12")
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -609,9 +611,13 @@ int rp_server_new(rp_server **out, const rp_server_opts *o, rp_err *e)
 		return rp_err_set(e, RP_EINVAL, "TLS needs both --tls-cert and --tls-key");
 	if (o->max_connections == 0 || o->max_body_bytes == 0 || o->timeout_seconds == 0)
 		return rp_err_set(e, RP_EINVAL, "--max-connections, --max-body-bytes and --timeout must be positive");
+	srv_mhd_fns fn;
+	if ((rc = srv_mhd_load(&fn, e)))
+		return rc;
 	rp_server *s = calloc(1, sizeof *s);
 	if (!s)
 		return rp_err_set(e, RP_ENOMEM, "out of memory");
+	s->mhd_fn = fn;
 	s->o = *o;
 	s->rootfd = s->lockfd = s->listenfd = -1;
 	pthread_mutex_init(&s->tok_mu, NULL);
@@ -664,7 +670,7 @@ int rp_server_new(rp_server **out, const rp_server_opts *o, rp_err *e)
 		s->tok_checked_ns = srv_now_ns();
 	}
 	if (o->tls_cert) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		if (s->mhd_fn.is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			rc = rp_err_set(e, RP_EINVAL, "this libmicrohttpd was built without TLS");
 			goto fail;
 		}
@@ -734,7 +740,7 @@ int rp_server_start(rp_server *s, rp_err *e)
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key_pem};
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	s->mhd = s->mhd_fn.start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 				  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (!s->mhd)
 		return rp_err_set(e, RP_EIO, "cannot start the HTTP server (bad TLS files, or out of resources)");
@@ -752,7 +758,7 @@ void rp_server_stop(rp_server *s)
 	s->stopped = 1;
 	__atomic_store_n(&s->draining, 1, __ATOMIC_RELAXED);
 	/* stop accepting; the listening socket comes back to us */
-	MHD_socket lfd = MHD_quiesce_daemon(s->mhd);
+	MHD_socket lfd = s->mhd_fn.quiesce_daemon(s->mhd);
 	if (lfd != MHD_INVALID_SOCKET) {
 		close(lfd);
 		s->listen_owned_by_mhd = 0;
@@ -772,7 +778,7 @@ void rp_server_stop(rp_server *s)
 	if (left && s->o.log)
 		fprintf(s->o.log, "rempart serve: %u requests still running after %u s; closing them\n", left,
 			s->o.drain_seconds);
-	MHD_stop_daemon(s->mhd);
+	s->mhd_fn.stop_daemon(s->mhd);
 	s->mhd = NULL;
 	if (s->watchdog_running) {
 		pthread_join(s->watchdog, NULL);

@@ -7,6 +7,7 @@
 #include "server.h"
 
 #include "../util/buf.h"
+#include "../util/dl.h"
 
 #include <microhttpd.h>
 #include <openssl/evp.h>
@@ -74,7 +75,25 @@ typedef struct srv_conn {
 	int64_t deadline_ns; /* monotonic; 0: none (atomic) */
 } srv_conn;
 
+/* The libmicrohttpd functions the server uses, loaded by rp_server_new()
+ * (see util/dl.h: other commands do not pay for loading it). */
+#define SRV_MHD_FNS(X)                                                                                        \
+	X(start_daemon, MHD_start_daemon) X(stop_daemon, MHD_stop_daemon) X(quiesce_daemon, MHD_quiesce_daemon) \
+	X(is_feature_supported, MHD_is_feature_supported) X(queue_response, MHD_queue_response)               \
+	X(destroy_response, MHD_destroy_response) X(add_response_header, MHD_add_response_header)             \
+	X(response_from_buffer, MHD_create_response_from_buffer)                                              \
+	X(response_from_fd_at_offset64, MHD_create_response_from_fd_at_offset64)                              \
+	X(response_from_callback, MHD_create_response_from_callback)                                          \
+	X(get_connection_info, MHD_get_connection_info) X(get_connection_values, MHD_get_connection_values)   \
+	X(lookup_connection_value, MHD_lookup_connection_value)
+
+typedef struct srv_mhd_fns {
+	SRV_MHD_FNS(RP_DL_FIELD)
+} srv_mhd_fns;
+
+
 struct rp_server {
+	srv_mhd_fns mhd_fn;
 	rp_server_opts o;
 	char *root_path, *tokens_path, *tls_cert_pem, *tls_key_pem;
 	int rootfd, lockfd, listenfd;

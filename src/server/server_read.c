@@ -79,35 +79,35 @@ enum MHD_Result srv_get_file(srv_req *r, struct MHD_Connection *c)
 		return srv_reply(r, c, MHD_HTTP_NOT_FOUND, "%s: no such file", r->object);
 	}
 	uint64_t size = (uint64_t)st.st_size, off = 0, len = size;
-	const char *range = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
+	const char *range = r->srv->mhd_fn.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_RANGE);
 	int rr = parse_range(range, size, &off, &len);
 	if (rr < 0) {
 		close(fd);
 		char cr[48];
 		snprintf(cr, sizeof cr, "bytes */%llu", (unsigned long long)size);
-		struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		struct MHD_Response *resp = r->srv->mhd_fn.response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+		r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
 		return srv_reply_resp(r, c, MHD_HTTP_RANGE_NOT_SATISFIABLE, resp);
 	}
 	struct MHD_Response *resp;
 	if (len == 0) {
 		close(fd);
-		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+		resp = r->srv->mhd_fn.response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	} else {
 		/* the response owns fd from here on, even on failure */
-		resp = MHD_create_response_from_fd_at_offset64(len, fd, off);
+		resp = r->srv->mhd_fn.response_from_fd_at_offset64(len, fd, off);
 	}
 	if (!resp)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
+	r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
 	if (rr > 0) {
 		char cr[80];
 		snprintf(cr, sizeof cr, "bytes %llu-%llu/%llu", (unsigned long long)off,
 			 (unsigned long long)(off + len - 1), (unsigned long long)size);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
+		r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
 	}
 	if (r->method == SRV_M_GET)
 		r->bytes_out += len;
@@ -260,11 +260,11 @@ enum MHD_Result srv_list_folder(srv_req *r, struct MHD_Connection *c)
 		return srv_reply_errno(r, c, -tfd, r->object);
 	}
 	struct MHD_Response *resp =
-		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, LIST_BLOCK_BYTES, list_read, L, list_free);
+		r->srv->mhd_fn.response_from_callback(MHD_SIZE_UNKNOWN, LIST_BLOCK_BYTES, list_read, L, list_free);
 	if (!resp) {
 		list_free(L);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	r->srv->mhd_fn.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	return srv_reply_resp(r, c, MHD_HTTP_OK, resp);
 }

@@ -105,7 +105,7 @@ static int open_temp(srv_req *r)
 enum MHD_Result srv_put_begin(srv_req *r, struct MHD_Connection *c)
 {
 	rp_server *s = r->srv;
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *cl = r->srv->mhd_fn.lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	uint64_t len = 0;
 	if (cl && parse_u64(cl, &len))
 		return srv_reply(r, c, MHD_HTTP_BAD_REQUEST, "bad Content-Length");

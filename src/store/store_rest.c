@@ -25,6 +25,7 @@
  */
 #include "store.h"
 
+#include "../util/dl.h"
 #include "../util/json.h"
 
 #include <curl/curl.h>
@@ -56,6 +57,23 @@
 #define UPLOAD_THREADS 4
 #define UPLOAD_QUEUE_MAX 4
 
+/* The libcurl functions this store uses, loaded with the first rest:
+ * repository (see util/dl.h). */
+#define CURL_FNS(X)                                                                                   \
+	X(easy_init, curl_easy_init) X(easy_setopt, curl_easy_setopt) X(easy_perform, curl_easy_perform) \
+	X(easy_getinfo, curl_easy_getinfo) X(easy_reset, curl_easy_reset)                               \
+	X(easy_cleanup, curl_easy_cleanup) X(easy_strerror, curl_easy_strerror)                         \
+	X(global_init, curl_global_init) X(global_cleanup, curl_global_cleanup)                         \
+	X(share_init, curl_share_init) X(share_setopt, curl_share_setopt)                               \
+	X(share_cleanup, curl_share_cleanup) X(slist_append, curl_slist_append)                         \
+	X(slist_free_all, curl_slist_free_all)
+
+typedef struct curl_fns {
+	CURL_FNS(RP_DL_FIELD)
+} curl_fns;
+
+RP_DL_DEFINE_LOADER(curl_fns_load, curl_fns, CURL_FNS, "libcurl.so.4", "libcurl4")
+
 typedef struct upload_job {
 	struct upload_job *next;
 	int fd;
@@ -66,6 +84,7 @@ typedef struct upload_job {
 
 typedef struct rest_store {
 	rp_store base;
+	curl_fns fn;
 	char *base_url; /* "http://host:port/tenant", no trailing slash */
 	char *loc;      /* "rest:<base_url>", for messages */
 	struct curl_slist *headers;
@@ -110,6 +129,7 @@ typedef struct rest_req {
 	uint64_t got;
 	int oom;
 	/* results */
+	const curl_fns *fn;
 	CURL *h;
 	long status;
 	int attempts;
@@ -175,7 +195,7 @@ static CURL *handle_take(rest_store *s)
 	if (s->n_idle)
 		h = s->idle[--s->n_idle];
 	pthread_mutex_unlock(&s->mu);
-	return h ? h : curl_easy_init();
+	return h ? h : s->fn.easy_init();
 }
 
 static void handle_give(rest_store *s, CURL *h)
@@ -186,7 +206,7 @@ static void handle_give(rest_store *s, CURL *h)
 		CURL **v = realloc(s->idle, cap * sizeof *v);
 		if (!v) {
 			pthread_mutex_unlock(&s->mu);
-			curl_easy_cleanup(h);
+			s->fn.easy_cleanup(h);
 			return;
 		}
 		s->idle = v;
@@ -203,7 +223,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 	rest_req *q = ud;
 	size_t n = size * nmemb;
 	if (!q->status)
-		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->status);
+		q->fn->easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->status);
 	if (q->status >= 200 && q->status < 300) {
 		if (!q->out)
 			return n;
@@ -211,7 +231,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 			return 0; /* more than asked for: abort the transfer */
 		if (q->got == 0) {
 			curl_off_t cl = -1;
-			curl_easy_getinfo(q->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+			q->fn->easy_getinfo(q->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 			if (cl > 0 && (uint64_t)cl < SIZE_MAX / 2 && rp_buf_reserve(q->out, (size_t)cl)) {
 				q->oom = 1;
 				return 0;
@@ -322,40 +342,41 @@ static int retryable_status(long st)
 static void setup(rest_store *s, rest_req *q, const char *url, char *curl_err)
 {
 	CURL *h = q->h;
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_SHARE, s->share);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "rempart/0.1");
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SECONDS);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, STALL_BYTES_PER_SECOND);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
-	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(h, CURLOPT_BUFFERSIZE, RECV_BUFFER_BYTES);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	q->fn = &s->fn;
+	s->fn.easy_reset(h);
+	s->fn.easy_setopt(h, CURLOPT_URL, url);
+	s->fn.easy_setopt(h, CURLOPT_HTTPHEADER, s->headers);
+	s->fn.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	s->fn.easy_setopt(h, CURLOPT_SHARE, s->share);
+	s->fn.easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+	s->fn.easy_setopt(h, CURLOPT_USERAGENT, "rempart/0.1");
+	s->fn.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_SECONDS);
+	s->fn.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, STALL_BYTES_PER_SECOND);
+	s->fn.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, STALL_SECONDS);
+	s->fn.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	s->fn.easy_setopt(h, CURLOPT_BUFFERSIZE, RECV_BUFFER_BYTES);
+	s->fn.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	s->fn.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	if (s->cacert)
-		curl_easy_setopt(h, CURLOPT_CAINFO, s->cacert);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, q);
-	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, q);
+		s->fn.easy_setopt(h, CURLOPT_CAINFO, s->cacert);
+	s->fn.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	s->fn.easy_setopt(h, CURLOPT_WRITEDATA, q);
+	s->fn.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	s->fn.easy_setopt(h, CURLOPT_HEADERDATA, q);
 	if (q->range[0])
-		curl_easy_setopt(h, CURLOPT_RANGE, q->range);
+		s->fn.easy_setopt(h, CURLOPT_RANGE, q->range);
 	if (!strcmp(q->method, "HEAD")) {
-		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		s->fn.easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (!strcmp(q->method, "PUT")) {
-		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, SEND_BUFFER_BYTES);
-		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_upload);
-		curl_easy_setopt(h, CURLOPT_READDATA, q);
-		curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
-		curl_easy_setopt(h, CURLOPT_SEEKDATA, q);
-		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->up_len);
+		s->fn.easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		s->fn.easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, SEND_BUFFER_BYTES);
+		s->fn.easy_setopt(h, CURLOPT_READFUNCTION, on_upload);
+		s->fn.easy_setopt(h, CURLOPT_READDATA, q);
+		s->fn.easy_setopt(h, CURLOPT_SEEKFUNCTION, on_seek);
+		s->fn.easy_setopt(h, CURLOPT_SEEKDATA, q);
+		s->fn.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->up_len);
 	} else if (strcmp(q->method, "GET")) {
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+		s->fn.easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
 	}
 }
 
@@ -383,10 +404,10 @@ static int perform(rest_store *s, rest_req *q, rp_err *e)
 			q->out->len = q->out_start;
 		curl_err[0] = 0;
 		setup(s, q, url, curl_err);
-		CURLcode cc = curl_easy_perform(q->h);
-		curl_easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->status);
+		CURLcode cc = s->fn.easy_perform(q->h);
+		q->fn->easy_getinfo(q->h, CURLINFO_RESPONSE_CODE, &q->status);
 		curl_off_t cl = -1;
-		curl_easy_getinfo(q->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		q->fn->easy_getinfo(q->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 		q->content_length = cl;
 		if (q->oom) {
 			rc = rp_err_set(e, RP_ENOMEM, "out of memory reading %s/%s", s->loc, q->name);
@@ -402,7 +423,7 @@ static int perform(rest_store *s, rest_req *q, rp_err *e)
 			if (cc != CURLE_OK)
 				rc = rp_err_set(e, cc == CURLE_READ_ERROR || cc == CURLE_ABORTED_BY_CALLBACK ? RP_EIO : RP_ENET,
 						"%s %s/%s: %s", q->method, s->loc, q->name,
-						curl_err[0] ? curl_err : curl_easy_strerror(cc));
+						curl_err[0] ? curl_err : s->fn.easy_strerror(cc));
 			break;
 		}
 		double elapsed = now_seconds() - start;
@@ -411,7 +432,7 @@ static int perform(rest_store *s, rest_req *q, rp_err *e)
 		if (elapsed + wait > s->retry_seconds) {
 			if (cc != CURLE_OK)
 				rc = rp_err_set(e, RP_ENET, "%s %s/%s: %s (gave up after %d attempts in %.0f s)", q->method,
-						s->loc, q->name, curl_err[0] ? curl_err : curl_easy_strerror(cc),
+						s->loc, q->name, curl_err[0] ? curl_err : s->fn.easy_strerror(cc),
 						q->attempts, elapsed);
 			else
 				rc = rp_err_set(e, RP_ENET, "%s %s/%s: the server answered %ld: %s (gave up after %d attempts in %.0f s)",
@@ -859,10 +880,10 @@ static void rest_close(rp_store *base)
 	pthread_mutex_destroy(&s->up_mu);
 	pthread_cond_destroy(&s->up_cv);
 	for (size_t i = 0; i < s->n_idle; i++)
-		curl_easy_cleanup(s->idle[i]);
+		s->fn.easy_cleanup(s->idle[i]);
 	free(s->idle);
 	if (s->share)
-		curl_share_cleanup(s->share);
+		s->fn.share_cleanup(s->share);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_destroy(&s->share_mu[i]);
 	pthread_mutex_destroy(&s->mu);
@@ -870,13 +891,14 @@ static void rest_close(rp_store *base)
 		/* the token is in there: wipe it before freeing */
 		for (struct curl_slist *l = s->headers; l; l = l->next)
 			memset(l->data, 0, strlen(l->data));
-		curl_slist_free_all(s->headers);
+		s->fn.slist_free_all(s->headers);
 	}
 	free(s->base_url);
 	free(s->loc);
 	free(s->cacert);
+	void (*global_cleanup)(void) = s->fn.global_cleanup;
 	free(s);
-	curl_global_cleanup();
+	global_cleanup();
 }
 
 static const rp_store_ops rest_ops = {
@@ -928,16 +950,22 @@ int rp_store_rest_open(rp_store **out, const char *url, const char *token, rp_er
 			memset(tokbuf, 0, sizeof tokbuf);
 			return rp_err_set(e, RP_EINVAL, "the token contains a space or a control character");
 		}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+	curl_fns fn;
+	if ((rc = curl_fns_load(&fn, e))) {
+		memset(tokbuf, 0, sizeof tokbuf);
+		return rc;
+	}
+	if (fn.global_init(CURL_GLOBAL_DEFAULT)) {
 		memset(tokbuf, 0, sizeof tokbuf);
 		return rp_err_set(e, RP_EIO, "cannot initialise libcurl");
 	}
 	rest_store *s = calloc(1, sizeof *s);
 	if (!s) {
-		curl_global_cleanup();
+		fn.global_cleanup();
 		memset(tokbuf, 0, sizeof tokbuf);
 		return rp_err_set(e, RP_ENOMEM, "out of memory");
 	}
+	s->fn = fn;
 	s->base.ops = &rest_ops;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->up_mu, NULL);
@@ -947,7 +975,7 @@ int rp_store_rest_open(rp_store **out, const char *url, const char *token, rp_er
 	char auth[600];
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
 	memset(tokbuf, 0, sizeof tokbuf);
-	struct curl_slist *h1 = curl_slist_append(NULL, auth);
+	struct curl_slist *h1 = s->fn.slist_append(NULL, auth);
 	memset(auth, 0, sizeof auth);
 	s->headers = h1;
 	const char *ca = getenv("REMPART_CACERT");
@@ -958,18 +986,18 @@ int rp_store_rest_open(rp_store **out, const char *url, const char *token, rp_er
 		s->retry_seconds = RETRY_DEFAULT_SECONDS;
 	s->base_url = strndup(url, ul);
 	s->loc = malloc(ul + 6);
-	s->share = curl_share_init();
+	s->share = s->fn.share_init();
 	if (!h1 || !s->base_url || !s->loc || !s->share || (ca && *ca && !(s->cacert = strdup(ca)))) {
 		rest_close(&s->base);
 		return rp_err_set(e, RP_ENOMEM, "out of memory");
 	}
 	snprintf(s->loc, ul + 6, "rest:%s", s->base_url);
 	s->base.location = s->loc;
-	curl_share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock);
-	curl_share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-	curl_share_setopt(s->share, CURLSHOPT_USERDATA, s);
-	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	s->fn.share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock);
+	s->fn.share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	s->fn.share_setopt(s->share, CURLSHOPT_USERDATA, s);
+	s->fn.share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	s->fn.share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
 	*out = &s->base;
 	return 0;
 }

@@ -59,5 +59,20 @@ rm -rf "$T/cache"
 expect_rc 0 "backup without cache" "$RP" backup --json "$S"
 check "without cache everything is read again" test "$(json_get "$T/out" "j['files_unchanged']")" = 0 -o "$(json_get "$T/out" "j['bytes_read']")" -gt 0
 check "...but nothing new is stored" test "$(json_get "$T/out" "j['bytes_added']")" -lt 100000
+nocache=$(json_get "$T/out" "j['snapshot_id']")
+
+# the parent is the snapshot the files cache describes, read alone...
+expect_rc 0 "backup with the cache back" "$RP" backup --json "$S"
+withcache=$(json_get "$T/out" "j['snapshot_id']")
+expect_rc 0 "snapshots --json" "$RP" snapshots --json
+check "its parent is the snapshot its cache describes" python3 -c "
+import json; j=json.load(open('$T/out')); s=[x for x in j if x['id']=='$withcache'][0]; assert s['parent']=='$nocache', s"
+# ...and when that snapshot is forgotten, the latest one left
+expect_rc 0 "forget the cache's snapshot" "$RP" forget "${withcache:0:12}"
+expect_rc 0 "backup after its cache's snapshot was forgotten" "$RP" backup --json "$S"
+after=$(json_get "$T/out" "j['snapshot_id']")
+expect_rc 0 "snapshots --json" "$RP" snapshots --json
+check "its parent is the latest snapshot left" python3 -c "
+import json; j=json.load(open('$T/out')); s=[x for x in j if x['id']=='$after'][0]; assert s['parent']=='$nocache', s"
 expect_rc 0 "check" "$RP" check
 finish

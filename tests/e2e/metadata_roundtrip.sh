@@ -77,4 +77,16 @@ expect_rc 0 "check --read-data" "$RP" check --read-data
 rm -rf "$T/restore"
 expect_rc 0 "restore of the second snapshot" "$RP" restore latest --target "$T/restore"
 same_tree "second snapshot identical too" "$S" "$T/restore$S"
+
+# the second backup took unchanged files' xattrs from the files cache;
+# changing them moves the ctime, and the next backup reads them again
+setfattr -n user.DOSATTRIB -v 0sAAACAAAAAA== "$S/one" 2>/dev/null
+setfattr -n user.added -v "ajouté" "$S/sub/64k" 2>/dev/null
+setfattr -x user.comment "$S/sub" 2>/dev/null
+if is_root; then setfacl -m u:1002:r-- "$S/sub/3m-random" 2>/dev/null; fi
+expect_rc 0 "third backup, after xattr and ACL changes" "$RP" backup --json "$S"
+rm -rf "$T/restore"
+expect_rc 0 "restore of the third snapshot" "$RP" restore latest --target "$T/restore"
+same_tree "third snapshot has the new xattrs and ACLs" "$S" "$T/restore$S"
+check "the changed xattr came back" test "$(getfattr --only-values -n user.DOSATTRIB "$T/restore$S/one" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 00000200000000
 finish

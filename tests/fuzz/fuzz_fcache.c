@@ -37,7 +37,7 @@ static int memfile(const void *p, size_t n, char path[64])
 typedef struct saved {
 	rp_buf path;
 	rp_fcache_rec rec;
-	rp_buf content, scan, pii;
+	rp_buf content, scan, pii, xattrs;
 } saved;
 
 static void same_rec(const rp_fcache_rec *a, const rp_fcache_rec *b)
@@ -50,6 +50,10 @@ static void same_rec(const rp_fcache_rec *a, const rp_fcache_rec *b)
 	FUZZ_CHECK(a->content_len == b->content_len && (!a->content_len || !memcmp(a->content, b->content, a->content_len)));
 	FUZZ_CHECK(a->scan_len == b->scan_len && (!a->scan_len || !memcmp(a->scan, b->scan, a->scan_len)));
 	FUZZ_CHECK(a->pii_len == b->pii_len && (!a->pii_len || !memcmp(a->pii, b->pii, a->pii_len)));
+	/* unknown xattrs are written without their bytes */
+	FUZZ_CHECK(a->xattrs_known == b->xattrs_known);
+	size_t axn = a->xattrs_known ? a->xattrs_len : 0;
+	FUZZ_CHECK(axn == b->xattrs_len && (!axn || !memcmp(a->xattrs, b->xattrs, axn)));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -87,11 +91,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s->rec = rec;
 		FUZZ_CHECK(!rp_buf_put(&s->path, rec.path, rec.path_len) && !rp_buf_cstr(&s->path) &&
 			   !rp_buf_put(&s->content, rec.content, rec.content_len) &&
-			   !rp_buf_put(&s->scan, rec.scan, rec.scan_len) && !rp_buf_put(&s->pii, rec.pii, rec.pii_len));
+			   !rp_buf_put(&s->scan, rec.scan, rec.scan_len) && !rp_buf_put(&s->pii, rec.pii, rec.pii_len) &&
+			   !rp_buf_put(&s->xattrs, rec.xattrs, rec.xattrs_len));
 		s->rec.path = (const char *)s->path.data;
 		s->rec.content = s->content.data;
 		s->rec.scan = s->scan.data;
 		s->rec.pii = s->pii.data;
+		s->rec.xattrs = s->xattrs.data;
 	}
 	rp_fcache_close(r);
 	r = NULL;
@@ -124,6 +130,7 @@ done:
 		rp_buf_free(&v[i].content);
 		rp_buf_free(&v[i].scan);
 		rp_buf_free(&v[i].pii);
+		rp_buf_free(&v[i].xattrs);
 	}
 	free(v);
 	rp_fcache_close(r);
@@ -147,7 +154,8 @@ static void fuzz_write_seeds(const char *dir)
 	for (int i = 0; i < 4; i++) {
 		rp_fcache_rec rec = {paths[i], strlen(paths[i]), 1000 + (uint64_t)i, 2049, 80, 0100644,
 				     1700000000, -5, 999999999, 1, 0x1234567890abcdefull, content, (size_t)(i % 3) * 40,
-				     (const uint8_t *)"scan", (size_t)i, (const uint8_t *)"\x01\x02", (size_t)(i % 3)};
+				     (const uint8_t *)"scan", (size_t)i, (const uint8_t *)"\x01\x02", (size_t)(i % 3),
+				     i % 2, content, (size_t)(i % 2) * 12};
 		rp_fcache_put(w, &rec, NULL);
 	}
 	if (rp_fcache_commit(w, snap, NULL) == 0) {

@@ -77,6 +77,10 @@ static rp_fcache_rec rec_of(size_t i, const char *path, uint8_t *content, uint8_
 	tu_fill(scan, i % 7, i + 1);
 	r.scan = scan;
 	r.scan_len = i % 7;
+	/* unknown, none, or a list of the sample's bytes */
+	r.xattrs_known = i % 3 != 0;
+	r.xattrs = content;
+	r.xattrs_len = r.xattrs_known ? (i % 3 - 1) * 17 : 0;
 	return r;
 }
 
@@ -100,6 +104,10 @@ static void same_rec(const rp_fcache_rec *a, const rp_fcache_rec *b)
 	assert_int_equal(b->scan_len, a->scan_len);
 	if (a->scan_len)
 		assert_memory_equal(b->scan, a->scan, a->scan_len);
+	assert_int_equal(b->xattrs_known, a->xattrs_known);
+	assert_int_equal(b->xattrs_len, a->xattrs_len);
+	if (a->xattrs_len)
+		assert_memory_equal(b->xattrs, a->xattrs, a->xattrs_len);
 }
 
 static void write_sample(const fixture *f, const uint8_t snap[32])
@@ -254,10 +262,14 @@ static void test_fcache_malformed_records_stop_reading(void **state)
 		/* an 11-byte varint for the inode */
 		{(const uint8_t *)"\x00\x02/a\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01", 15, 0},
 		/* one good record, then a shared prefix longer than its path */
-		{(const uint8_t *)"\x00\x02/a\x01\x02\x03\x04\x00\x00\x00\x00" "12345678" "\x00\x00\x00" "\x03\x01x", 26, 1},
+		{(const uint8_t *)"\x00\x02/a\x01\x02\x03\x04\x00\x00\x00\x00" "12345678" "\x00\x00\x00\x01\x00" "\x03\x01x", 28, 1},
+		/* xattrs neither known (1) nor unknown (0) */
+		{(const uint8_t *)"\x00\x02/a\x01\x02\x03\x04\x00\x00\x00\x00" "12345678" "\x00\x00\x00\x02\x00", 25, 0},
+		/* xattrs that run past the end */
+		{(const uint8_t *)"\x00\x02/a\x01\x02\x03\x04\x00\x00\x00\x00" "12345678" "\x00\x00\x00\x01\x09" "ab", 27, 0},
 		/* one good record, then content that runs past the end */
-		{(const uint8_t *)"\x00\x02/a\x01\x02\x03\x04\x00\x00\x00\x00" "12345678" "\x00\x00\x00"
-				  "\x01\x01b\x01\x02\x03\x04\x00\x00\x00\x00" "12345678" "\x28", 43, 1},
+		{(const uint8_t *)"\x00\x02/a\x01\x02\x03\x04\x00\x00\x00\x00" "12345678" "\x00\x00\x00\x01\x00"
+				  "\x01\x01b\x01\x02\x03\x04\x00\x00\x00\x00" "12345678" "\x28", 45, 1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		rp_buf_reset(&file);
