@@ -45,6 +45,7 @@ typedef struct rp_store_writer_ops {
 struct rp_store {
 	const rp_store_ops *ops;
 	char *location; /* for messages */
+	int remote;     /* each call is a network round trip: callers keep more in flight */
 };
 
 struct rp_store_writer {

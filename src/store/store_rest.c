@@ -967,6 +967,7 @@ int rp_store_rest_open(rp_store **out, const char *url, const char *token, rp_er
 	}
 	s->fn = fn;
 	s->base.ops = &rest_ops;
+	s->base.remote = 1;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_mutex_init(&s->up_mu, NULL);
 	pthread_cond_init(&s->up_cv, NULL);
