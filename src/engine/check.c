@@ -235,7 +235,7 @@ static int tw_enter(void *ctx, const char *path, size_t len, const rp_node *n)
 						 (int)len, path);
 					break;
 				}
-			} else if (!rp_index_lookup(c->idx, &id, &loc) || loc.type != RP_BLOB_DATA) {
+			} else if (!rp_index_lookup(c->idx, &id, &loc)) { /* any type: see rp_blob_read */
 				char hex[65];
 				rp_hex_encode(hex, id.b, 32);
 				ck_error(c, "snapshot %.8s: %.*s: data blob %.16s is missing", c->snap_id, (int)len, path, hex);

@@ -617,8 +617,8 @@ static int add_file(rs *s, const char *tpath, const rp_node *n, rp_err *e)
 			it->id = id;
 			it->file = fi;
 			it->off = off;
-			if (!rp_index_lookup(s->idx, &id, &it->loc) || it->loc.type != RP_BLOB_DATA ||
-			    it->loc.raw_len != len) {
+			/* any type: a chunk may share its bytes, so its id, with a tree */
+			if (!rp_index_lookup(s->idx, &id, &it->loc) || it->loc.raw_len != len) {
 				char why[128];
 				rp_hex_encode(why + 64, id.b, 16);
 				snprintf(why, 64, "data blob %.16s is missing from the repository", why + 64);
