@@ -51,7 +51,8 @@ typedef void (*pii_hit_fn)(void *ctx, const pii_hit *h);
 size_t pii_detect(const uint8_t *buf, size_t len, size_t from, size_t to, pii_hit_fn fn,
 		  void *ctx);
 /* 1 if the keyword start sets written out in pii_detect.c match their
- * keyword lists (a unit test calls it after every edit of the lists). */
+ * keyword lists and its word-at-a-time trigger filter matches the byte
+ * classes (a unit test calls it after every edit of either). */
 int pii_detect_tables_ok(void);
 /* 1 if buf[0..len) holds a NIR keyword (nir, sécu, insee, ...). */
 int pii_has_nir_keyword(const uint8_t *buf, size_t len);
