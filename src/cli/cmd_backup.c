@@ -196,33 +196,6 @@ static void print_result(const rp_cli *cli, const rp_backup_result *res)
 		print_verdict(res);
 }
 
-/* Sets o's parent from the snapshot the files cache describes, when there
- * is a cache and that snapshot is still in the repository with the same
- * host and paths: 1 if it did.  One snapshot read instead of all of them
- * (hourly backups make thousands). */
-static int cached_parent(rp_session *s, const char *host, char **roots, size_t n_roots, rp_backup_opts *o)
-{
-	uint8_t id[32];
-	char hex[65];
-	rp_err e;
-	rp_snap_entry p;
-	if (rp_backup_cached_snapshot(s->repo, host, roots, n_roots, id, &e) != 1)
-		return 0;
-	rp_hex_encode(hex, id, 32);
-	if (rp_snaps_load_one(s->repo, hex, &p, &e))
-		return 0;
-	rp_snap_filter f = {host, roots, n_roots, NULL, 0};
-	int ok = rp_snap_matches(&p.s, &f);
-	if (ok) {
-		o->has_parent = 1;
-		memcpy(o->parent.b, id, 32);
-		o->parent_bytes = p.s.stats.bytes;
-		o->parent_tree = p.s.tree;
-	}
-	rp_snapshot_clear(&p.s);
-	return ok;
-}
-
 static const char *usage_text = "usage: rempart backup [--exclude PAT] [--exclude-file F] [-x] [--tag T] [--host H] "
 				"[--force] [--scan-pii|--no-scan-pii] [--on-alert CMD] PATH...";
 
@@ -298,21 +271,6 @@ int cmd_backup(rp_cli *cli, int argc, char **argv)
 	if ((rc = rp_session_open(cli, &s, RP_OPEN_SHARED, 1, &e)))
 		goto fail;
 	opened = 1;
-	if (rp_repo_can_read(s.repo) && !o.force && cached_parent(&s, host, roots, n_roots, &o)) {
-		/* the files cache named the parent: no need to list every snapshot */
-	} else if (rp_repo_can_read(s.repo)) {
-		rp_snap_list l;
-		if (!rp_snaps_load(s.repo, &l, &e)) {
-			const rp_snap_entry *p = rp_snaps_parent(&l, host, roots, n_roots);
-			if (p) {
-				o.has_parent = 1;
-				rp_hex_decode(o.parent.b, 32, p->id, 64);
-				o.parent_bytes = p->s.stats.bytes;
-				o.parent_tree = p->s.tree;
-			}
-			rp_snaps_free(&l);
-		}
-	}
 	o.scan_pii = scan_pii >= 0 ? scan_pii : s.repo->cfg.scan_pii;
 	o.paths = roots;
 	o.n_paths = n_roots;

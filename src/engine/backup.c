@@ -2,6 +2,7 @@
 #include "backup_internal.h"
 
 #include "analyze.h"
+#include "snaps.h"
 #include "util/hex.h"
 
 #include <dirent.h>
@@ -753,18 +754,13 @@ static int write_snapshot(bk *b, char **roots, size_t n_roots, const rp_id *root
 	s.tags = o->tags;
 	s.n_tags = o->n_tags;
 	s.tree = *root_tree;
-	s.has_parent = o->has_parent;
-	s.parent = o->parent;
+	s.has_parent = b->has_parent;
+	s.parent = b->parent;
 	if (res->verdict >= 0) {
 		s.verdict = (char *)rp_verdict_name(res->verdict);
 		if (rp_buf_cstr(&res->evidence))
 			return rp_err_set(e, RP_ENOMEM, "out of memory");
 		s.scan_json = (char *)res->evidence.data;
-	}
-	if (!s.has_parent && b->prev) {
-		/* a backup-only key cannot list snapshots: the cache knows the parent */
-		s.has_parent = 1;
-		memcpy(s.parent.b, rp_fcache_snapshot(b->prev), 32);
 	}
 	rp_snapshot_stats *st = &res->stats;
 	st->files = b->n_files;
@@ -813,20 +809,49 @@ static int write_snapshot(bk *b, char **roots, size_t n_roots, const rp_id *root
 	return rc;
 }
 
-int rp_backup_cached_snapshot(rp_repo *r, const char *host, char *const *roots, size_t n, uint8_t out[32],
-			      rp_err *e)
+static void set_parent(bk *b, const rp_id *id, const rp_snapshot *s)
 {
-	char *path = NULL;
-	rp_fcache_reader *fc = NULL;
-	int rc = rp_fcache_path(r->cache_dir, host, roots, n, &path, e);
-	if (!rc)
-		rc = rp_fcache_open(&fc, path, r->mk.repo_id, e);
-	free(path);
-	if (rc || !fc)
-		return rc ? rc : 0;
-	memcpy(out, rp_fcache_snapshot(fc), 32);
-	rp_fcache_close(fc);
-	return 1;
+	b->has_parent = 1;
+	b->parent = *id;
+	b->parent_tree = s->tree;
+	b->parent_bytes = s->stats.bytes;
+}
+
+/* The parent: the snapshot the files cache describes while it is still in
+ * the repository for the same host and paths (one snapshot read), else the
+ * latest one of them (all snapshots read: hourly backups make thousands).
+ * A backup-only key reads no snapshot and takes the cache's word.  Without
+ * a readable parent the backup still runs, with none. */
+static void find_parent(bk *b, char **roots, size_t n)
+{
+	rp_snap_filter f = {b->o->host, roots, n, NULL, 0};
+	rp_snap_entry one;
+	rp_snap_list l;
+	rp_err e;
+	char hex[65];
+	rp_id id;
+	if (b->prev) {
+		memcpy(id.b, rp_fcache_snapshot(b->prev), 32);
+		if (!rp_repo_can_read(b->repo)) {
+			b->has_parent = 1;
+			b->parent = id;
+			return;
+		}
+		rp_hex_encode(hex, id.b, 32);
+		if (!rp_snaps_load_one(b->repo, hex, &one, &e)) {
+			if (rp_snap_matches(&one.s, &f))
+				set_parent(b, &id, &one.s);
+			rp_snapshot_clear(&one.s);
+			if (b->has_parent)
+				return;
+		}
+	}
+	if (!rp_repo_can_read(b->repo) || rp_snaps_load(b->repo, &l, &e))
+		return;
+	const rp_snap_entry *p = rp_snaps_parent(&l, b->o->host, roots, n);
+	if (p && !rp_hex_decode(id.b, 32, p->id, 64))
+		set_parent(b, &id, &p->s);
+	rp_snaps_free(&l);
 }
 
 static int open_caches(bk *b, char **roots, size_t n, rp_err *e)
@@ -917,7 +942,9 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	}
 	if ((rc = rp_analyzer_new(&b.analyzer, e)))
 		goto done;
-	if ((rc = rp_idxwriter_new(&b.iw, r, idx, e)) || (rc = open_caches(&b, roots, n_roots, e)) ||
+	if (!(rc = rp_idxwriter_new(&b.iw, r, idx, e)) && !(rc = open_caches(&b, roots, n_roots, e)))
+		find_parent(&b, roots, n_roots);
+	if (rc ||
 	    (rc = rp_packq_new(&b.dataq, r, DATA_QUEUE_BYTES, r->chunker.max_bytes + RP_SEAL_OVERHEAD_MAX,
 			       rp_idxwriter_pack_done, b.iw, e)) ||
 	    (rc = rp_packq_new(&b.treeq, r, TREE_QUEUE_BYTES, 0, rp_idxwriter_pack_done, b.iw, e)) ||
@@ -968,8 +995,8 @@ int rp_backup_run(rp_repo *r, rp_index *idx, const rp_backup_opts *o, rp_backup_
 	/* the verdict: from what streamed by, compared with the cached previous
 	 * backup; without a cache, from the stored trees of the parent (a full
 	 * key only) */
-	if (!b.prev && o->has_parent && rp_repo_can_read(r))
-		rc = rp_analyze_trees(r, idx, &ar.root, &o->parent_tree, &res->verdict, &res->evidence, NULL, NULL, e);
+	if (!b.prev && b.has_parent && rp_repo_can_read(r))
+		rc = rp_analyze_trees(r, idx, &ar.root, &b.parent_tree, &res->verdict, &res->evidence, NULL, NULL, e);
 	else
 		rc = rp_analyzer_finish(b.analyzer, &res->verdict, &res->evidence, e);
 	if (rc)

@@ -41,10 +41,6 @@ typedef struct rp_backup_opts {
 	int workers;     /* 0: a default for this machine */
 	int force;       /* re-read every file (ignore the files cache) */
 	int scan_pii;    /* count personal data in every file read */
-	int has_parent;  /* parent snapshot found by the caller */
-	rp_id parent;
-	rp_id parent_tree; /* its root tree (for the analysis when no cache) */
-	uint64_t parent_bytes;
 	void (*progress)(void *ctx, const rp_backup_progress *p);
 	void (*warn)(void *ctx, const char *msg);
 	/* every new or changed file (status "new" or "changed"), when set */
@@ -72,12 +68,5 @@ void rp_backup_result_free(rp_backup_result *res);
  * each string too. */
 int rp_backup_roots(char *const *paths, size_t n, char ***roots, size_t *n_roots, rp_err *e);
 void rp_backup_roots_free(char **roots, size_t n);
-
-/* The snapshot that the files cache of (host, roots) describes, roots as
- * rp_backup_roots gives them: 1 and its id in out when the cache exists
- * and is intact, 0 when there is none (only memory errors fail).  It
- * spares a backup listing every snapshot to find its parent. */
-int rp_backup_cached_snapshot(rp_repo *r, const char *host, char *const *roots, size_t n, uint8_t out[32],
-			      rp_err *e);
 
 #endif

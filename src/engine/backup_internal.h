@@ -105,6 +105,11 @@ typedef struct bk_link {
 } bk_link;
 
 typedef struct bk {
+	/* the parent snapshot (find_parent) */
+	int has_parent;
+	rp_id parent;
+	rp_id parent_tree; /* its root tree (for the analysis when no cache) */
+	uint64_t parent_bytes;
 	rp_repo *repo;
 	rp_index *idx;
 	rp_idxwriter *iw;

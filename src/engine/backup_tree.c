@@ -332,7 +332,7 @@ static void report_progress(asm_state *a, int force)
 		.bytes_read = __atomic_load_n(&b->n_read, __ATOMIC_RELAXED),
 		.bytes_stored = __atomic_load_n(&b->n_stored, __ATOMIC_RELAXED),
 		.errors = __atomic_load_n(&b->n_errors, __ATOMIC_RELAXED),
-		.bytes_hint = b->o->parent_bytes,
+		.bytes_hint = b->parent_bytes,
 		.seconds = now - b->t0,
 	};
 	b->o->progress(b->o->ctx, &p);

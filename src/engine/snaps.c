@@ -14,6 +14,14 @@ static int by_time(const void *x, const void *y)
 	return strcmp(a->id, b->id);
 }
 
+/* Reads and decodes snapshot id into *s, with the caller's codec and buffer. */
+static int load_snapshot(rp_repo *r, rp_blob_codec *c, rp_buf *body, const char *id, rp_snapshot *s, rp_err *e)
+{
+	rp_buf_reset(body);
+	int rc = rp_repo_load(r, c, RP_SF_SNAPSHOT, id, body, e);
+	return rc ? rc : rp_snapshot_decode(body->data, body->len, s, e);
+}
+
 int rp_snaps_load(rp_repo *r, rp_snap_list *out, rp_err *e)
 {
 	char(*ids)[65] = NULL;
@@ -34,10 +42,7 @@ int rp_snaps_load(rp_repo *r, rp_snap_list *out, rp_err *e)
 	}
 	for (size_t i = 0; i < n; i++) {
 		rp_err se;
-		rp_buf_reset(&body);
-		int k = rp_repo_load(r, c, RP_SF_SNAPSHOT, ids[i], &body, &se);
-		if (!k)
-			k = rp_snapshot_decode(body.data, body.len, &out->v[out->n].s, &se);
+		int k = load_snapshot(r, c, &body, ids[i], &out->v[out->n].s, &se);
 		if (k == RP_ENOMEM || k == RP_EVERSION) {
 			rc = rp_err_set(e, k, "snapshot %s: %s", ids[i], se.msg);
 			goto done;
@@ -71,9 +76,7 @@ int rp_snaps_load_one(rp_repo *r, const char *id, rp_snap_entry *out, rp_err *e)
 		return rp_err_set(e, RP_EINVAL, "snapshot id %s: not 64 hex digits", id);
 	int rc = rp_blob_codec_new(&c, 3, e);
 	if (!rc)
-		rc = rp_repo_load(r, c, RP_SF_SNAPSHOT, id, &body, e);
-	if (!rc)
-		rc = rp_snapshot_decode(body.data, body.len, &out->s, e);
+		rc = load_snapshot(r, c, &body, id, &out->s, e);
 	if (!rc)
 		memcpy(out->id, id, 65);
 	rp_buf_free(&body);

@@ -59,6 +59,10 @@ for f in files:
 for d in [root] + [p for p in glob.glob(root + "/**/", recursive=True)]:
     open(os.path.join(d, "COMMENT_RECUPERER_VOS_FICHIERS.txt"), "w").write("Vos fichiers sont chiffrés. Payez.\n")
 PY
+# without a files cache (a new machine, a wiped cache) the verdict comes
+# from the parent snapshot's stored trees
+expect_rc 10 "the attack backed up without a files cache: exit 10" env REMPART_CACHE_DIR="$T/empty-cache" "$RP" backup --json "$S"
+check "...judged an attack from the parent's trees" test "$(json_get "$T/out" "j['verdict']")" = attack
 expect_rc 10 "the attack snapshot: backup exits 10" "$RP" backup --on-alert "cat > '$T/alert.json'" "$S"
 contains "$T/out" "verdict:   attack" "backup prints the attack verdict"
 contains "$T/out" "latest-clean" "backup says how to restore the last clean state"
