@@ -31,12 +31,14 @@ void pii_doc_free(pii_doc *d)
 	pii_sheet_free(d->sheet);
 	pii_mail_free(d->mail);
 	pii_pdf_free(d->pdf);
+	pii_zip_free(d->zip);
 	rp_buf_free(&d->container);
 	rp_buf_free(&d->head);
 	d->mt = NULL;
 	d->sheet = NULL;
 	d->mail = NULL;
 	d->pdf = NULL;
+	d->zip = NULL;
 }
 
 static int to_text(void *ctx, const uint8_t *p, size_t n)

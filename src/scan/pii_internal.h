@@ -228,8 +228,12 @@ typedef struct pii_doc pii_doc;
 
 /* Office zip files (docx, xlsx, pptx, odt, ods, odp) held whole in memory
  * (pii_office.c): sets d->real_format, and d->skip_reason when the zip
- * does not open or is not an office file.  0 or RP_ENOMEM. */
+ * does not open or is not an office file.  0, RP_ENOMEM, or RP_EIO when
+ * libarchive cannot be loaded (the first office file of d loads it). */
 int pii_office_scan(pii_doc *d, const uint8_t *zip, size_t n, rp_err *e);
+/* libarchive's functions, kept by a document reader across its files. */
+typedef struct pii_zip pii_zip;
+void pii_zip_free(pii_zip *z);
 
 /* xlsx/ods sheet readers (pii_sheet.c) */
 typedef struct pii_sheet pii_sheet;
@@ -321,6 +325,7 @@ struct pii_doc {
 	pii_csv csv;
 	pii_mail *mail;
 	pii_pdf *pdf;
+	pii_zip *zip;
 	rp_buf container;
 	int container_over;
 	int json_state;  /* JSON: 0 plain, 1 after a backslash, 2-5 in a backslash-u escape */

@@ -116,8 +116,17 @@ typedef struct zip_fns {
 
 RP_DL_DEFINE_LOADER(zip_fns_load, zip_fns, ZIP_FNS, "libarchive.so.13", "libarchive13")
 
-typedef struct office_run {
+struct pii_zip {
 	zip_fns fn;
+};
+
+void pii_zip_free(pii_zip *z)
+{
+	free(z);
+}
+
+typedef struct office_run {
+	const zip_fns *fn;
 	pii_doc *d;
 	uint8_t *block;
 	uint64_t inflated;
@@ -162,7 +171,7 @@ static int read_part(office_run *r, struct archive *a, int kind)
 		break;
 	}
 	for (;;) {
-		la_ssize_t got = r->fn.read_data(a, r->block, PII_OFFICE_BLOCK_BYTES);
+		la_ssize_t got = r->fn->read_data(a, r->block, PII_OFFICE_BLOCK_BYTES);
 		if (got == 0)
 			break;
 		if (got < 0) {
@@ -226,7 +235,7 @@ static int read_part(office_run *r, struct archive *a, int kind)
 /* One pass over the zip; in pass 2 only worksheets are read. */
 static int office_pass(office_run *r, const uint8_t *zip, size_t n, int pass)
 {
-	struct archive *a = zip_open(&r->fn, zip, n);
+	struct archive *a = zip_open(r->fn, zip, n);
 	if (!a) {
 		r->corrupt = 1;
 		return 0;
@@ -234,7 +243,7 @@ static int office_pass(office_run *r, const uint8_t *zip, size_t n, int pass)
 	struct archive_entry *ent;
 	int rc = 0, entries = 0;
 	for (;;) {
-		int h = r->fn.next_header(a, &ent);
+		int h = r->fn->next_header(a, &ent);
 		if (h == ARCHIVE_EOF)
 			break;
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
@@ -243,7 +252,7 @@ static int office_pass(office_run *r, const uint8_t *zip, size_t n, int pass)
 			break;
 		}
 		entries++;
-		const char *name = r->fn.pathname(ent);
+		const char *name = r->fn->pathname(ent);
 		if (!name)
 			continue;
 		if (pass == 1) {
@@ -263,7 +272,7 @@ static int office_pass(office_run *r, const uint8_t *zip, size_t n, int pass)
 		if (rc || r->corrupt || r->inflated >= PII_OFFICE_MAX_INFLATED_BYTES)
 			break;
 	}
-	r->fn.read_free(a);
+	r->fn->read_free(a);
 	return rc;
 }
 
@@ -273,9 +282,17 @@ int pii_office_scan(pii_doc *d, const uint8_t *zip, size_t n, rp_err *e)
 	memset(&r, 0, sizeof r);
 	r.d = d;
 	r.format = format_of_ext(d->ext);
-	int rc = zip_fns_load(&r.fn, e);
-	if (rc)
-		return rc;
+	int rc = 0;
+	if (!d->zip) {
+		if (!(d->zip = calloc(1, sizeof *d->zip)))
+			return rp_err_set(e, RP_ENOMEM, "PII scanner: out of memory for an office file");
+		if ((rc = zip_fns_load(&d->zip->fn, e))) {
+			pii_zip_free(d->zip);
+			d->zip = NULL;
+			return rc;
+		}
+	}
+	r.fn = &d->zip->fn;
 	if (!d->mt && !(d->mt = calloc(1, sizeof *d->mt)))
 		return rp_err_set(e, RP_ENOMEM, "PII scanner: out of memory for an office file");
 	if (!d->sheet && (rc = pii_sheet_new(&d->sheet, d->sc, e)))
