@@ -469,8 +469,6 @@ static int walk_entry(bk *b, int dirfd, const char *parent, size_t plen, const c
 		}
 		ev->target.len = (size_t)k;
 	}
-	if (type != RP_NODE_FILE)
-		read_xattrs(b, ev, -1);
 	if (type != RP_NODE_DIR && ev->st.st_nlink > 1) {
 		int created;
 		bk_link *l = bk_link_get(b, ev->st.st_dev, ev->st.st_ino, &created);
@@ -482,11 +480,11 @@ static int walk_entry(bk *b, int dirfd, const char *parent, size_t plen, const c
 	if (type == RP_NODE_FILE) {
 		if ((rc = cache_match(b, ev)))
 			return rc;
-		if (!ev->xattrs_cached)
-			read_xattrs(b, ev, -1);
 		if (!ev->reused && !ev->link_follower)
 			ev->job = JOB_PENDING;
 	}
+	if (!ev->xattrs_cached)
+		read_xattrs(b, ev, -1);
 	publish(b, ev);
 	return 0;
 }

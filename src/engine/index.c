@@ -197,9 +197,10 @@ static const slot *t2_find(const rp_index *x, const rp_id *id)
 	return NULL;
 }
 
-/* Asks for huge pages over the 2 MiB-aligned part of a large region:
- * lookups land at random in the directory and the prefixes, and with 4 KiB
- * pages each would also miss the TLB. */
+/* Asks for huge pages over the 2 MiB-aligned part of a large allocation:
+ * lookups land at random in the bucket directory, and with 4 KiB pages
+ * each would also miss the TLB.  (The mapped prefix file gets none: ext4
+ * file mappings here stay in 4 KiB pages, measured.) */
 static void huge_advise(void *p, size_t n)
 {
 	const uintptr_t huge = (uintptr_t)2 << 20;
@@ -729,8 +730,6 @@ int rp_index_open_cache(rp_index *x, const char *path, const uint8_t key[32], rp
 	}
 	/* lookups jump around: no readahead */
 	madvise(map, (size_t)st.st_size, MADV_RANDOM);
-	if (pmap)
-		huge_advise(pmap, (size_t)n * 8);
 	const uint8_t *p = (const uint8_t *)map + CACHE_HEADER_BYTES;
 	pthread_rwlock_wrlock(&x->lock);
 	for (uint64_t i = 0; i < np && !rc; i++) {

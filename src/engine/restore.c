@@ -416,9 +416,8 @@ static void *rworker_main(void *arg)
 static int default_workers(const rp_store *st)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	n = n < 1 ? 1 : n;
-	n = n * 2 > 16 ? 16 : n * 2 < 4 ? 4 : n * 2;
-	return (int)(st->remote ? (n * 2 > 16 ? 16 : n * 2) : n);
+	n = (n < 1 ? 1 : n) * (st->remote ? 4 : 2);
+	return (int)(n > 16 ? 16 : n < 4 ? 4 : n);
 }
 
 static void report_progress(rs *s, int force)

@@ -82,6 +82,12 @@ static uint64_t swar_has_digit(uint64_t x)
 	return ((SWAR_ONES * (127 + '9' + 1)) - low) & ~x & (low + SWAR_ONES * (127 - ('0' - 1))) & SWAR_HIGHS;
 }
 
+/* Nonzero when a byte of x may start an identifier (C_TRIGGER). */
+static uint64_t swar_has_trigger(uint64_t x)
+{
+	return swar_has_digit(x) | swar_has(x, '@') | swar_has(x, '+');
+}
+
 /* A letter for word boundaries: ASCII letters and any byte of a non-ASCII
  * UTF-8 character (accented letters). */
 static int is_wordch(uint8_t c)
@@ -237,8 +243,7 @@ int pii_detect_tables_ok(void)
 	/* the word-at-a-time filter agrees with the byte test */
 	for (unsigned c = 0; c < 256; c++) {
 		uint64_t x = SWAR_ONES * c;
-		if (!swar_has_digit(x) != !is_digit((uint8_t)c) ||
-		    !(swar_has(x, '@') || swar_has(x, '+') || swar_has_digit(x)) != !IS(c, C_TRIGGER))
+		if (!swar_has_trigger(x) != !IS(c, C_TRIGGER))
 			return 0;
 	}
 	kw_first_init(&f, STREET_KW, NKW(STREET_KW));
@@ -862,12 +867,8 @@ size_t pii_detect(const uint8_t *b, size_t len, size_t from, size_t to, pii_hit_
 {
 	size_t i = from;
 	while (i < to) {
-		while (i + 8 <= to) {
-			uint64_t x = swar_load(b + i);
-			if (swar_has_digit(x) || swar_has(x, '@') || swar_has(x, '+'))
-				break;
+		while (i + 8 <= to && !swar_has_trigger(swar_load(b + i)))
 			i += 8;
-		}
 		while (i < to && !IS(b[i], C_TRIGGER))
 			i++;
 		if (i >= to)
