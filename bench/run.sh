@@ -35,6 +35,7 @@
 # from summarize.py: the table on stdout and $NAME.md.
 set -u -o pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/serve.sh"
 BENCH_SHARED=${BENCH_SHARED:-$ROOT/../shared/bench}
 SIZE_MIB=${SIZE_MIB:-2048}
 RUNS=${RUNS:-2}
@@ -168,27 +169,15 @@ server_ticks() {
 # server_start DIR: rempart serve on 127.0.0.1 with the tenants bench and dedup,
 # an append token for each; sets SRV, SRV_URL, SRV_TOKEN, SRV_TOKEN_DEDUP
 server_start() {
-	local d=$1 port=
-	mkdir -p "$d/root"
+	local d=$1
+	mkdir -p "$d"
 	SRV_TOKEN=$("$REMPART_BIN" serve token add bench append --tokens "$d/tokens" 2>/dev/null) || die "serve token add failed"
 	SRV_TOKEN_DEDUP=$("$REMPART_BIN" serve token add dedup append --tokens "$d/tokens" 2>/dev/null) || die "serve token add failed"
-	"$REMPART_BIN" serve --root "$d/root" --listen 127.0.0.1:0 --tokens "$d/tokens" 2>"$d/server.log" &
-	SRV=$!
-	for _ in $(seq 1 200); do
-		port=$(sed -n 's|^rempart serve: serving .* on http://127.0.0.1:\([0-9]*\)$|\1|p' "$d/server.log")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
-	[ -n "$port" ] || die "rempart serve did not start: $(tail -n 3 "$d/server.log")"
-	SRV_URL=http://127.0.0.1:$port
+	serve_start "$REMPART_BIN" "$d" || die "rempart serve did not start"
+	SRV_URL=http://127.0.0.1:$SRV_PORT
 }
 
-server_stop() {
-	[ -n "$SRV" ] || return 0
-	kill "$SRV" 2>/dev/null
-	wait "$SRV" 2>/dev/null
-	SRV=
-}
+server_stop() { serve_stop; }
 
 # untimed TOOL RUN STEP NOTE
 untimed() { row "$1" "$2" "$3" - 0 0 0 0 0 0 "$(load1)" "$4"; }

@@ -12,6 +12,7 @@
 # 1 GiB tree), RUNS times interleaved (default 3), reporting medians.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/serve.sh"
 cd "$ROOT"
 FILES=${1:-48}
 MIB=${2:-16}
@@ -35,15 +36,9 @@ echo "# $FILES files of $MIB MiB, $THREADS threads, in $W ($(df -T "$W" | awk 'N
 echo "# local repository"
 "$B/store_bench" "$W/local" "$FILES" "$MIB" "$THREADS" | tee "$W/local.txt"
 
-mkdir -p "$W/root"
 TOKEN=$("$BIN" serve token add bench append --tokens "$W/tokens" 2>/dev/null)
-"$BIN" serve --root "$W/root" --listen 127.0.0.1:0 --tokens "$W/tokens" 2>"$W/server.log" &
-SRV=$!
-for _ in $(seq 1 100); do
-	PORT=$(sed -n 's|^rempart serve: serving .* on http://127.0.0.1:\([0-9]*\)$|\1|p' "$W/server.log")
-	[ -n "$PORT" ] && break
-	sleep 0.05
-done
+serve_start "$BIN" "$W"
+PORT=$SRV_PORT
 echo "# rest: through rempart serve on 127.0.0.1:$PORT"
 REMPART_TOKEN=$TOKEN "$B/store_bench" "rest:http://127.0.0.1:$PORT/bench" "$FILES" "$MIB" "$THREADS" | tee "$W/rest.txt"
 echo "# rest: / local"
@@ -57,7 +52,7 @@ if command -v wrk >/dev/null; then
 	echo "# wrk: GET of a 1 KiB file, 2 threads, 32 connections, 5 s (server log to /dev/null)"
 	kill "$SRV"
 	wait "$SRV" 2>/dev/null || true
-	"$BIN" serve --root "$W/root" --listen 127.0.0.1:$PORT --tokens "$W/tokens" 2>/dev/null &
+	"$BIN" serve --root "$W/root" --listen "127.0.0.1:$PORT" --tokens "$W/tokens" 2>/dev/null &
 	SRV=$!
 	for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.05; done
 	wrk -t2 -c32 -d5s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/bench/keys/$H" |
@@ -104,7 +99,7 @@ echo "# engine: $(du -sh "$CORPUS" | cut -f1) corpus, $RUNS runs each, interleav
 : >"$W/br"
 : >"$W/rl"
 : >"$W/rr"
-for i in $(seq 1 "$RUNS"); do
+for _ in $(seq 1 "$RUNS"); do
 	rm -rf "$W/repo" "$W/root/bench2" "$W/out"
 	"$BIN" -r "$W/repo" init >/dev/null 2>&1
 	REMPART_TOKEN=$TOKEN2 "$BIN" -r "$REST" init >/dev/null 2>&1
