@@ -304,9 +304,10 @@ class Report:
             share = ratio(loc, rem)
             if share is None:
                 continue
-            status = ("met" if share >= 0.8 else "NOT met") if step in ("full", "restore") else "(no target)"
-            self.p("| %s over rest: >= 80%% of the local throughput | local %s s, rest: %s s: %.0f%% | %s |" % (
-                label, fmt(loc, 2), fmt(rem, 2), 100 * share, status))
+            target = step in ("full", "restore")
+            status = ("met" if share >= 0.8 else "NOT met") if target else "(no target)"
+            self.p("| %s over rest: %s of the local throughput | local %s s, rest: %s s: %.0f%% | %s |" % (
+                label, ">= 80%" if target else "share", fmt(loc, 2), fmt(rem, 2), 100 * share, status))
         self.p()
 
     def limits_by_key(self):
